@@ -1,0 +1,74 @@
+// The target adapter interface: turns abstract operations into requests for one target kind
+// and judges the answers (../shared/design.md, "Targets").
+//
+// An Adapter is created once per target from its TargetSpec (validating the kind's options)
+// and is shared read-only by all engine threads. Each engine thread asks it for its own
+// OperationSource per phase; a source is used by that one thread only.
+#ifndef VEXBENCH_ADAPTERS_ADAPTER_H_
+#define VEXBENCH_ADAPTERS_ADAPTER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/error_class.h"
+#include "common/job_spec.h"
+
+namespace vexbench {
+
+// Which part of a phase's work one engine thread of one shard does: dataset ranges and
+// request counts are divided by it without overlap.
+struct SourceSlice {
+  int shard_index = 0;
+  int shard_count = 1;
+  int thread_index = 0;
+  int thread_count = 1;
+};
+
+// One thread's stream of operations for one (target, phase). Not thread-safe.
+class OperationSource {
+ public:
+  virtual ~OperationSource() = default;
+
+  // The next request's complete bytes (request line, headers, body). Either a view of
+  // `scratch` (which the source clears and fills, so its capacity is reused) or of storage the
+  // source owns that outlives the request. Empty: no more work (e.g. the data ran out).
+  virtual std::string_view NextRequest(std::string& scratch) = 0;
+
+  // Judges one answer (status and, when needs_body(), the whole body).
+  virtual ErrorClass Judge(int status, std::string_view body) = 0;
+
+  // False: the engine only counts body bytes and passes an empty body to Judge.
+  virtual bool needs_body() const = 0;
+};
+using OperationSourcePtr = std::unique_ptr<OperationSource>;
+
+// Where and how the engine connects for this target.
+struct ConnectionSettings {
+  Url url;
+  uint64_t max_body_bytes = 64ull << 20;  // answers above this are errors (body_too_large)
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+
+  virtual std::string_view kind() const = 0;
+  virtual const ConnectionSettings& connection() const = 0;
+
+  // Checks that this adapter can run `phase` (its op and parameters). The error names the
+  // phase's field path.
+  virtual absl::Status ValidatePhase(const PhaseSpec& phase) const = 0;
+
+  // A source for one thread's slice of `phase`. Thread-safe (const).
+  // REQUIRES: ValidatePhase(phase).ok().
+  virtual absl::StatusOr<OperationSourcePtr> CreateSource(const PhaseSpec& phase,
+                                                          const SourceSlice& slice) const = 0;
+};
+using AdapterPtr = std::unique_ptr<Adapter>;
+
+}  // namespace vexbench
+
+#endif  // VEXBENCH_ADAPTERS_ADAPTER_H_

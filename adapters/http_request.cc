@@ -1,0 +1,33 @@
+#include "adapters/http_request.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace vexbench {
+
+std::string BuildHttpRequest(std::string_view method, const Url& url,
+                             const std::map<std::string, std::string>& headers,
+                             std::string_view body) {
+  std::string out;
+  out.append(method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
+  bool has_host = false;
+  for (const auto& [name, value] : headers) {
+    const std::string lower = absl::AsciiStrToLower(name);
+    if (lower == "content-length") continue;  // always computed below
+    if (lower == "host") has_host = true;
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
+  }
+  if (!has_host) {
+    absl::StrAppend(&out, "Host: ", url.host);
+    if (url.port != 80) absl::StrAppend(&out, ":", url.port);
+    absl::StrAppend(&out, "\r\n");
+  }
+  const bool method_has_body = method == "POST" || method == "PUT" || method == "PATCH";
+  if (!body.empty() || method_has_body) {
+    absl::StrAppend(&out, "Content-Length: ", body.size(), "\r\n");
+  }
+  out.append("\r\n").append(body);
+  return out;
+}
+
+}  // namespace vexbench

@@ -1,0 +1,39 @@
+#include "adapters/registry.h"
+
+#include <functional>
+#include <map>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/http_adapter.h"
+
+namespace vexbench {
+namespace {
+
+using Factory = std::function<absl::StatusOr<AdapterPtr>(const TargetSpec&)>;
+
+const std::map<std::string_view, Factory>& Factories() {
+  static const auto* factories = new std::map<std::string_view, Factory>{
+      {"http", CreateHttpAdapter},
+  };
+  return *factories;
+}
+
+}  // namespace
+
+absl::StatusOr<AdapterPtr> CreateAdapter(const TargetSpec& target) {
+  const auto& factories = Factories();
+  auto it = factories.find(target.kind);
+  if (it == factories.end()) {
+    std::vector<std::string_view> kinds;
+    for (const auto& [kind, factory] : factories) kinds.push_back(kind);
+    return absl::UnimplementedError(absl::StrCat(target.path, ".kind: '", target.kind,
+                                                 "' has no adapter in this build; available: ",
+                                                 absl::StrJoin(kinds, ", ")));
+  }
+  return it->second(target);
+}
+
+}  // namespace vexbench
