@@ -27,8 +27,8 @@ absl::StatusOr<AdapterPtr> CreateAdapter(const TargetSpec& target) {
   const auto& factories = Factories();
   auto it = factories.find(target.kind);
   if (it == factories.end()) {
-    std::vector<std::string_view> kinds;
-    for (const auto& [kind, factory] : factories) kinds.push_back(kind);
+    std::vector<std::string> kinds;
+    for (const auto& [kind, factory] : factories) kinds.emplace_back(kind);
     return absl::UnimplementedError(absl::StrCat(target.path, ".kind: '", target.kind,
                                                  "' has no adapter in this build; available: ",
                                                  absl::StrJoin(kinds, ", ")));

@@ -6,16 +6,6 @@
 
 namespace vexbench {
 
-void SeriesCounters::Add(const SeriesCounters& other) {
-  requests += other.requests;
-  errors += other.errors;
-  for (int i = 0; i < kErrorClassCount; ++i) errors_by_class[i] += other.errors_by_class[i];
-  bytes_sent += other.bytes_sent;
-  bytes_received += other.bytes_received;
-  late_sends += other.late_sends;
-  unsent += other.unsent;
-}
-
 void SeriesRecorder::DrainInto(SeriesRecorder& sink) {
   sink.latency_.Merge(latency_);
   sink.wait_.Merge(wait_);
@@ -43,7 +33,7 @@ void SeriesRecorder::ToProto(bool open_loop, v1::SeriesInterval* out) const {
   c->set_bytes_received(counters_.bytes_received);
   c->set_late_sends(counters_.late_sends);
   c->set_unsent(counters_.unsent);
-  c->set_clamped(latency_.clamped_count());
+  c->set_clamped(latency_.clamped_count());  // counters_.clamped stays 0 on the agent
   out->set_latency_hdr(EncodeV2Compressed(latency_));
   if (open_loop) out->set_wait_hdr(EncodeV2Compressed(wait_));
 }

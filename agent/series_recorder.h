@@ -8,21 +8,10 @@
 
 #include "common/error_class.h"
 #include "common/histogram.h"
+#include "common/series_counters.h"
 #include "proto/vexbench.pb.h"
 
 namespace vexbench {
-
-struct SeriesCounters {
-  int64_t requests = 0;  // completed operations, successful or not
-  int64_t errors = 0;
-  std::array<int64_t, kErrorClassCount> errors_by_class{};
-  int64_t bytes_sent = 0;
-  int64_t bytes_received = 0;
-  int64_t late_sends = 0;
-  int64_t unsent = 0;
-
-  void Add(const SeriesCounters& other);
-};
 
 // Not thread-safe: owned and written by one thread; DrainInto is called on that thread.
 class SeriesRecorder {

@@ -1,0 +1,187 @@
+#include "controller/report.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "common/clock.h"
+#include "common/hlog.h"
+
+namespace vexbench {
+namespace {
+
+double Ms(int64_t us) { return static_cast<double>(us) / 1000.0; }
+
+nlohmann::json Percentiles(const Histogram& h) {
+  return {{"p50", Ms(h.ValueAtPercentile(50))},   {"p90", Ms(h.ValueAtPercentile(90))},
+          {"p95", Ms(h.ValueAtPercentile(95))},   {"p99", Ms(h.ValueAtPercentile(99))},
+          {"p999", Ms(h.ValueAtPercentile(99.9))}, {"max", Ms(h.Max())},
+          {"min", Ms(h.Min())},                    {"mean", h.Mean() / 1000.0},
+          {"stddev", h.StdDev() / 1000.0}};
+}
+
+nlohmann::json ErrorsByClass(const SeriesCounters& c) {
+  nlohmann::json out = nlohmann::json::object();
+  for (int i = 1; i < kErrorClassCount; ++i) out[std::string(kErrorClassNames[i])] = c.errors_by_class[i];
+  return out;
+}
+
+double MetricValue(const Threshold& t, const SeriesTotals& totals, double duration_s) {
+  switch (t.metric) {
+    case Threshold::Metric::kPercentile: return Ms(totals.latency.ValueAtPercentile(t.percentile));
+    case Threshold::Metric::kMax: return Ms(totals.latency.Max());
+    case Threshold::Metric::kMean: return totals.latency.Mean() / 1000.0;
+    case Threshold::Metric::kThroughput:
+      return duration_s > 0 ? static_cast<double>(totals.counters.requests) / duration_s : 0;
+    case Threshold::Metric::kErrors:
+      if (!t.percent) return static_cast<double>(totals.counters.errors);
+      return totals.counters.requests > 0 ? 100.0 * static_cast<double>(totals.counters.errors) /
+                                                static_cast<double>(totals.counters.requests)
+                                          : 0;
+  }
+  return 0;
+}
+
+std::string FileSafe(std::string s) {
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return s;
+}
+
+}  // namespace
+
+double PhaseDurationSeconds(const IntervalMerger& merger, const std::string& phase) {
+  auto it = merger.windows().find(phase);
+  if (it == merger.windows().end() || it->second.empty()) return 0;
+  int64_t start = std::numeric_limits<int64_t>::max(), end = std::numeric_limits<int64_t>::min();
+  for (const auto& [shard, w] : it->second) {
+    start = std::min(start, w.start_unix_us);
+    end = std::max(end, w.end_unix_us);
+  }
+  return end > start ? static_cast<double>(end - start) / 1e6 : 0;
+}
+
+std::vector<ThresholdVerdict> EvaluateThresholds(const std::vector<Threshold>& thresholds,
+                                                 const IntervalMerger& merger) {
+  std::vector<ThresholdVerdict> out;
+  for (const Threshold& t : thresholds) {
+    bool matched = false;
+    for (const SeriesId& id : merger.series()) {
+      if (t.phase && *t.phase != id.phase) continue;
+      matched = true;
+      const double value = MetricValue(t, merger.Total(id), PhaseDurationSeconds(merger, id.phase));
+      out.push_back({t.expr, id.target, id.phase, id.op, value, t.Passes(value), ""});
+    }
+    if (!matched) {
+      out.push_back({t.expr, "", t.phase.value_or(""), "", 0, false,
+                     "no result to evaluate: the phase did not run"});
+    }
+  }
+  return out;
+}
+
+nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
+                           const std::vector<ThresholdVerdict>& verdicts) {
+  nlohmann::json report;
+  report["schema"] = "vexbench.report/v1";
+  report["job"] = {{"id", job.id}, {"name", job.name}, {"state", job.state}, {"spec", job.spec}};
+  if (!job.error.empty()) report["job"]["error"] = job.error;
+  nlohmann::json agents = nlohmann::json::array();
+  for (size_t i = 0; i < job.agents.size(); ++i) {
+    const AgentRecord& a = job.agents[i];
+    int64_t requests = 0, errors = 0;
+    for (const SeriesId& id : merger.series()) {
+      const auto& shards = merger.PerShard(id);
+      if (auto it = shards.find(static_cast<int>(i)); it != shards.end()) {
+        requests += it->second.counters.requests;
+        errors += it->second.counters.errors;
+      }
+    }
+    nlohmann::json entry = {{"name", a.name},       {"host", a.host},         {"state", a.state},
+                            {"version", a.version}, {"cores", a.cores},       {"threads", a.threads},
+                            {"requests", requests}, {"errors", errors}};
+    if (!a.error.empty()) entry["error"] = a.error;
+    agents.push_back(entry);
+  }
+  report["environment"] = {{"agents", agents},
+                           {"targets", job.spec.value("targets", nlohmann::json::array())},
+                           {"dataset", job.spec.value("dataset", nlohmann::json())},
+                           {"started", FormatUnixMicrosIso8601(job.started_unix_us)},
+                           {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)}};
+  report["agents"] = agents;
+  nlohmann::json results = nlohmann::json::array();
+  for (const SeriesId& id : merger.series()) {
+    const SeriesTotals& t = merger.Total(id);
+    const double duration_s = PhaseDurationSeconds(merger, id.phase);
+    nlohmann::json r = {
+        {"target", id.target},
+        {"phase", id.phase},
+        {"op", id.op},
+        {"requests", t.counters.requests},
+        {"errors", t.counters.errors},
+        {"errors_by_class", ErrorsByClass(t.counters)},
+        {"duration_s", duration_s},
+        {"throughput_rps", duration_s > 0 ? static_cast<double>(t.counters.requests) / duration_s : 0},
+        {"latency_ms", Percentiles(t.latency)},
+        {"bytes_sent", t.counters.bytes_sent},
+        {"bytes_received", t.counters.bytes_received},
+        {"latency_clamped", t.counters.clamped}};
+    if (t.open_loop) {
+      r["wait_ms"] = Percentiles(t.wait);
+      r["late_sends"] = t.counters.late_sends;
+      r["unsent"] = t.counters.unsent;
+    }
+    nlohmann::json per_agent = nlohmann::json::array();
+    for (const auto& [shard, s] : merger.PerShard(id)) {
+      const std::string name =
+          shard < static_cast<int>(job.agents.size()) ? job.agents[shard].name : std::to_string(shard);
+      per_agent.push_back({{"agent", name},
+                           {"requests", s.counters.requests},
+                           {"errors", s.counters.errors}});
+    }
+    r["per_agent"] = per_agent;
+    results.push_back(r);
+  }
+  report["results"] = results;
+  nlohmann::json thresholds = nlohmann::json::array();
+  for (const ThresholdVerdict& v : verdicts) {
+    nlohmann::json e = {{"expr", v.expr}, {"value", v.value}, {"passed", v.passed}};
+    if (!v.target.empty()) e["target"] = v.target;
+    if (!v.phase.empty()) e["phase"] = v.phase;
+    if (!v.note.empty()) e["note"] = v.note;
+    thresholds.push_back(e);
+  }
+  report["thresholds"] = thresholds;
+  return report;
+}
+
+absl::Status WriteReportFiles(const std::string& dir, const nlohmann::json& report,
+                              const IntervalMerger& merger, int64_t job_start_unix_us) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError("--out " + dir + ": cannot create directory: " + ec.message());
+  {
+    std::ofstream out(dir + "/report.json");
+    out << report.dump(2) << "\n";
+    if (!out) return absl::InternalError("cannot write " + dir + "/report.json");
+  }
+  for (const SeriesId& id : merger.series()) {
+    const std::string path = dir + "/" + FileSafe(id.target + "." + id.phase + "." + id.op) + ".hlog";
+    std::ofstream out(path);
+    HlogWriter writer(out, /*max_value_unit_ratio=*/1000.0);  // µs values, max column in ms
+    writer.WriteHeader(static_cast<double>(job_start_unix_us) / 1e6,
+                       "vexbench " + id.target + " " + id.phase + " " + id.op + ", values in us");
+    for (const auto& [seq, point] : merger.Timeline(id)) {
+      HlogEntry entry{.start_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6,
+                      .length_s = static_cast<double>(point.length_us) / 1e6,
+                      .histogram = point.totals.latency};
+      writer.WriteInterval(entry);
+    }
+    if (!out) return absl::InternalError("cannot write " + path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vexbench

@@ -1,0 +1,65 @@
+// report.json (../shared/design.md, "Report") and the .hlog files, built only from the merged
+// histograms and counters, the job spec and the recorded environment.
+#ifndef VEXBENCH_CONTROLLER_REPORT_H_
+#define VEXBENCH_CONTROLLER_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "controller/interval_merger.h"
+#include "controller/threshold.h"
+#include "nlohmann/json.hpp"
+
+namespace vexbench {
+
+struct AgentRecord {
+  std::string name;
+  std::string host;
+  std::string version;
+  int cores = 0;
+  int threads = 0;
+  std::string state;  // done | failed | lost | cancelled
+  std::string error;
+};
+
+struct JobRecord {
+  std::string id;
+  std::string name;
+  std::string state;  // succeeded | failed | partial | cancelled | interrupted
+  std::string error;
+  nlohmann::json spec;  // JobSpec::document
+  int64_t started_unix_us = 0;
+  int64_t ended_unix_us = 0;
+  std::vector<AgentRecord> agents;  // by shard index
+};
+
+// The verdict of each threshold on each matching result, in report order.
+struct ThresholdVerdict {
+  std::string expr;
+  std::string target;
+  std::string phase;
+  std::string op;
+  double value = 0;
+  bool passed = false;
+  std::string note;  // e.g. "no result for phase 'x'"
+};
+
+// The measured duration of a phase: from the earliest measured start to the latest measured
+// end over its shards (0 when the phase never ran).
+double PhaseDurationSeconds(const IntervalMerger& merger, const std::string& phase);
+
+std::vector<ThresholdVerdict> EvaluateThresholds(const std::vector<Threshold>& thresholds,
+                                                 const IntervalMerger& merger);
+
+nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
+                           const std::vector<ThresholdVerdict>& verdicts);
+
+// Writes DIR/report.json and DIR/<target>.<phase>.<op>.hlog (created if missing).
+absl::Status WriteReportFiles(const std::string& dir, const nlohmann::json& report,
+                              const IntervalMerger& merger, int64_t job_start_unix_us);
+
+}  // namespace vexbench
+
+#endif  // VEXBENCH_CONTROLLER_REPORT_H_
