@@ -28,19 +28,31 @@ class LoadProfile {
   Duration StagesEnd() const;
   // The same profile with every value multiplied by `factor` (a shard's or thread's share).
   LoadProfile Scaled(double factor) const;
+  // The instant t >= `from` where the integral of the value over [from, t] reaches `area`
+  // (value in 1/s, so area counts arrivals); Duration::max() when it never does.
+  Duration Advance(Duration from, double area) const;
 
  private:
+  // [begin, end) with the value linear from v0 to v1; the last one is open-ended.
+  struct Segment {
+    Duration begin, end;
+    double v0, v1;
+  };
   double base_;
   Duration warmup_;
   std::vector<Point> stages_;
+  std::vector<Segment> segments_;  // derived from the above, for Advance() without allocating
 };
 
-// The intended send instants of an open-loop phase for one thread: uniform spacing or a
-// Poisson process at the profile's rate (requests per second). Deterministic for a seed.
+// The intended send instants of an open-loop phase for one thread, at the profile's rate
+// (requests per second, which may vary over time): uniform, one arrival per unit of the
+// rate's integral; or Poisson, exponential(1) units apart (time rescaling). Deterministic for a
+// seed. `phase` in [0, 1) shifts uniform arrivals by that fraction of a gap, so that threads
+// sharing a rate interleave instead of sending together.
 class ArrivalGenerator {
  public:
   ArrivalGenerator(LoadProfile rate_per_s, Arrival arrival, uint64_t seed, MonoTime start,
-                   Duration first_offset);
+                   double phase);
   // The next intended instant; strictly after the previous one.
   MonoTime Next();
 

@@ -163,12 +163,9 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
       plan.timeout = phase.timeout;
       plan.late_threshold = phase.late_threshold;
       if (phase.open_loop()) {
-        LoadProfile rate = profile.Scaled(share);
-        const double period_s = 1.0 / std::max(rate.ValueAt(Duration::zero()), 1e-3);
-        const auto offset = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
-            period_s * static_cast<double>(from) / static_cast<double>(workers)));
+        const double interleave = static_cast<double>(from) / static_cast<double>(workers);
         const uint64_t seed = (uint64_t(phase_index) << 40) ^ (uint64_t(from) << 8) ^ 0x9e3779b9;
-        plan.arrivals.emplace(std::move(rate), phase.arrival, seed, start, offset);
+        plan.arrivals.emplace(profile.Scaled(share), phase.arrival, seed, start, interleave);
       } else if (!points.empty()) {
         plan.concurrency = profile.Scaled(share);
       }

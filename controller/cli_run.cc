@@ -96,6 +96,7 @@ int RunJobCommand(const RunOptions& options) {
   const double planned_s = PlannedSeconds(*spec);
   if (!options.quiet) {
     job.SetProgressCallback([&](const IntervalProgress& p) {
+      if (p.seconds < 0.05 && p.requests == 0) return;  // the sliver at a phase's very end
       const double elapsed = static_cast<double>(p.interval_start_unix_us - started_us) / 1e6 + p.seconds;
       std::cerr << FormatLiveLine(p, elapsed, planned_s) << std::endl;
     });

@@ -105,9 +105,11 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
     if (!a.error.empty()) entry["error"] = a.error;
     agents.push_back(entry);
   }
-  report["environment"] = {{"agents", agents},
-                           {"targets", job.spec.value("targets", nlohmann::json::array())},
-                           {"dataset", job.spec.value("dataset", nlohmann::json())},
+  const bool has_spec = job.spec.is_object();
+  report["environment"] = {
+      {"agents", agents},
+      {"targets", has_spec ? job.spec.value("targets", nlohmann::json::array()) : nlohmann::json::array()},
+      {"dataset", has_spec ? job.spec.value("dataset", nlohmann::json()) : nlohmann::json()},
                            {"started", FormatUnixMicrosIso8601(job.started_unix_us)},
                            {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)}};
   report["agents"] = agents;

@@ -180,6 +180,54 @@ TEST_CASE("a target that never answers times out and the run ends by its deadlin
   CHECK(run.result.seconds < 2.0 + 0.5 + 2.0);
 }
 
+TEST_CASE("a connection closed without an answer is a reset", "[errors]") {
+  RawServer closer(RawServer::Mode::kClose);
+  JobRun run = RunJob("reset", "name: reset\n"
+                               "targets: [{name: bad, kind: http, url: \"http://127.0.0.1:" +
+                                   std::to_string(closer.port()) + "/\"}]\n"
+                               "phases: [{name: p, op: request, concurrency: 2, requests: 50}]\n");
+  REQUIRE(run.result.exit_code == 0);
+  const json& p = OnlyResult(run.report, "p");
+  CHECK(p["requests"] == 50);
+  CHECK(p["errors_by_class"]["reset"] == 50);
+}
+
+TEST_CASE("HTTP statuses and oversized answers are classified", "[errors][nginx]") {
+  NginxServer nginx;
+  JobRun run = RunJob("status", "name: status\n"
+                                "targets:\n"
+                                "  - {name: missing, kind: http, url: \"" + nginx.Url("/nope") + "\"}\n"
+                                "  - {name: big, kind: http, url: \"" + nginx.Url() + "\","
+                                " max_body_bytes: 100}\n"
+                                "  - {name: post, kind: http, url: \"" + nginx.Url() + "\","
+                                " method: POST, body: \"{}\", expect_status: 405}\n"
+                                "phases: [{name: p, op: request, concurrency: 2, requests: 40}]\n");
+  REQUIRE(run.result.exit_code == 0);
+  REQUIRE(run.report["results"].size() == 3);
+  for (const json& r : run.report["results"]) {
+    INFO(r.dump());
+    CHECK(r["requests"] == 40);
+    if (r["target"] == "missing") CHECK(r["errors_by_class"]["http_4xx"] == 40);
+    if (r["target"] == "big") CHECK(r["errors_by_class"]["body_too_large"] == 40);
+    if (r["target"] == "post") CHECK(r["errors"] == 0);  // nginx answers 405, as expected
+  }
+}
+
+TEST_CASE("an open-loop ramp sends the area under its rate curve", "[nginx][open-loop]") {
+  NginxServer nginx;
+  // 0 -> 400 req/s over 2 s (400 requests), then 400 req/s for 1 s (400 requests).
+  JobRun run = RunJob("ramp", "{\"name\": \"ramp\", \"targets\": [{\"name\": \"web\", "
+                              "\"kind\": \"http\", \"url\": \"" + nginx.Url() + "\"}],"
+                              " \"phases\": [{\"name\": \"r\", \"op\": \"request\", "
+                              "\"rate\": 1, \"stages\": [{\"duration\": \"2s\", \"rate\": 400},"
+                              " {\"duration\": \"1s\", \"rate\": 400}]}]}");
+  REQUIRE(run.result.exit_code == 0);
+  const json& r = OnlyResult(run.report, "r");
+  CHECK(std::abs(r["requests"].get<int64_t>() - 801) <= 3);
+  CHECK(r["errors"] == 0);
+  CHECK(r["duration_s"].get<double>() == Approx(3.0).margin(0.05));
+}
+
 TEST_CASE("thresholds decide the exit code", "[thresholds]") {
   NginxServer nginx;
   const std::string spec = "name: gate\n"

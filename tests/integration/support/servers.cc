@@ -132,6 +132,11 @@ void RawServer::Serve() {
         fds[i].fd = -1;  // poll ignores negative descriptors
         continue;
       }
+      if (mode_ == Mode::kClose) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        continue;
+      }
       if (mode_ == Mode::kGarbage) {
         static constexpr char kGarbage[] = "this is not HTTP at all\r\n\r\n";
         (void)!write(fds[i].fd, kGarbage, sizeof kGarbage - 1);

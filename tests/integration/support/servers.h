@@ -36,10 +36,10 @@ class NginxServer {
 };
 
 // A TCP server on its own thread. Mode kGarbage answers every request with bytes that are not
-// HTTP; kHung accepts and reads but never answers.
+// HTTP; kHung accepts and reads but never answers; kClose closes the connection on each request.
 class RawServer {
  public:
-  enum class Mode { kGarbage, kHung };
+  enum class Mode { kGarbage, kHung, kClose };
   explicit RawServer(Mode mode);
   ~RawServer();
   uint16_t port() const { return port_; }
