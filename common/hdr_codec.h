@@ -1,7 +1,9 @@
 // HdrHistogram V2 encoding, the wire and disk form of every histogram in vexbench.
 //
-// Plain form: cookie 0x1c849303 + header + ZigZag-LEB128 counts (runs of zeros as negative
-// numbers). Compressed form: cookie 0x1c849304 + length + DEFLATE (zlib) of the plain form.
+// Plain form: cookie 0x1c849313 + header + ZigZag-LEB128 counts (runs of zeros as negative
+// numbers). Compressed form: cookie 0x1c849314 + length + DEFLATE (zlib) of the plain form.
+// (The V2 base cookies 0x1c849303/04 carry Java's 0x10 word-size flag, as Java writes them;
+// decoding ignores that nibble, as Java does.)
 // Interoperable with HdrHistogram's reference libraries (Java encodeIntoCompressedByteBuffer /
 // decodeFromCompressedByteBuffer), which the test suite checks in both directions.
 #ifndef VEXBENCH_COMMON_HDR_CODEC_H_
@@ -16,9 +18,9 @@
 
 namespace vexbench {
 
-// Plain V2 encoding (cookie 0x1c849303).
+// Plain V2 encoding (cookie 0x1c849313).
 std::string EncodeV2(const Histogram& h);
-// Compressed V2 encoding (cookie 0x1c849304), what HdrHistogram's logs and tools carry.
+// Compressed V2 encoding (cookie 0x1c849314), what HdrHistogram's logs and tools carry.
 std::string EncodeV2Compressed(const Histogram& h);
 
 // Decodes either form (recognised by its cookie). The histogram gets the encoded layout
