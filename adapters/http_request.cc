@@ -18,7 +18,9 @@ std::string BuildHttpRequest(std::string_view method, const Url& url,
     absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
   if (!has_host) {
-    absl::StrAppend(&out, "Host: ", url.host);
+    // An IPv6 literal is bracketed in Host, as in the URL (RFC 7230 section 5.4).
+    const bool ipv6 = url.host.find(':') != std::string::npos;
+    absl::StrAppend(&out, "Host: ", ipv6 ? "[" + url.host + "]" : url.host);
     if (url.port != 80) absl::StrAppend(&out, ":", url.port);
     absl::StrAppend(&out, "\r\n");
   }

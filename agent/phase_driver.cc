@@ -48,8 +48,9 @@ void PhaseDriver::Start() {
       MaybeFinish();
       return;
     }
-    ScheduleTick();
     const MonoTime now = MonoClock::now();
+    began_ = now;
+    ScheduleTick();
     if (open_loop()) {
       for (auto& c : connections_) free_.push_back(c.get());
       next_arrival_ = plan_.arrivals->Next();

@@ -50,6 +50,8 @@ class PhaseDriver final : public HttpConnection::Listener {
   // Moves what was measured since the last drain into `sink`.
   void DrainInto(SeriesRecorder& sink) { recorder_.DrainInto(sink); }
   bool open_loop() const { return plan_.arrivals.has_value(); }
+  // When the driver actually began (its start timer fired); MonoTime::max() before that.
+  MonoTime began() const { return began_; }
 
   // HttpConnection::Listener
   void OnExchangeDone(HttpConnection& connection, const HttpOutcome& outcome) override;
@@ -94,6 +96,7 @@ class PhaseDriver final : public HttpConnection::Listener {
   bool no_more_ = false;   // no operation will begin any more
   bool cancelled_ = false;
   bool done_ = false;
+  MonoTime began_ = MonoTime::max();
 };
 
 }  // namespace vexbench

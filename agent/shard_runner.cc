@@ -218,6 +218,10 @@ absl::Status ShardRunner::RunPhase(int phase_index, MonoTime start) {
   }
   const MonoTime end = MonoClock::now();
   SendInterval(series, interval_start, end, /*final_drain=*/true);
+  MonoTime began = MonoTime::max();
+  for (Series& s : series) {
+    for (auto& [th, driver] : s.drivers) began = std::min(began, driver->began());
+  }
   // Destroy each driver on its own thread, then wait for all of them.
   std::latch destroyed(static_cast<std::ptrdiff_t>([&] {
     size_t n = 0;
@@ -244,6 +248,7 @@ absl::Status ShardRunner::RunPhase(int phase_index, MonoTime start) {
   phase_end->set_phase(phase.name);
   phase_end->set_measured_start_unix_us(anchor_.ToUnixMicros(std::min(measure_from, end)));
   phase_end->set_measured_end_unix_us(anchor_.ToUnixMicros(measured_end));
+  if (began != MonoTime::max()) phase_end->set_started_unix_us(anchor_.ToUnixMicros(began));
   if (!status.ok()) phase_end->set_error(std::string(status.message()));
   if (cancelled_) phase_end->set_error("cancelled");
   sink_.Send(std::move(message));

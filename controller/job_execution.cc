@@ -35,24 +35,30 @@ void JobExecution::OnAgentMessage(int shard, const v1::AgentMessage& message) {
           merge_error_ = std::string(s.message());
           return;
         }
-        Histogram merged;
-        for (const v1::SeriesInterval& series : interval.series()) {
-          auto totals = DecodeSeriesInterval(series);  // decoded fine just above
-          if (!totals.ok()) continue;
-          merged.Merge(totals->latency);
-          p.requests += totals->counters.requests;
-          p.errors += totals->counters.errors;
-          p.phase = series.key().phase();
+        ++shards_by_seq_[interval.seq()];
+        if (progress_) {
+          Histogram merged;
+          for (const v1::SeriesInterval& series : interval.series()) {
+            auto totals = DecodeSeriesInterval(series);  // decoded fine just above
+            if (!totals.ok()) continue;
+            merged.Merge(totals->latency);
+            p.requests += totals->counters.requests;
+            p.errors += totals->counters.errors;
+            p.phase = series.key().phase();
+          }
+          p.interval_start_unix_us = interval.start_unix_us() - agent.clock_offset_us;
+          p.seconds = static_cast<double>(interval.length_us()) / 1e6;
+          p.p50_us = merged.ValueAtPercentile(50);
+          p.p99_us = merged.ValueAtPercentile(99);
+          progress = progress_;
         }
-        p.interval_start_unix_us = interval.start_unix_us();
-        p.seconds = static_cast<double>(interval.length_us()) / 1e6;
-        p.p50_us = merged.ValueAtPercentile(50);
-        p.p99_us = merged.ValueAtPercentile(99);
-        progress = progress_;
         break;
       }
       case v1::AgentMessage::kPhaseEnd:
         merger_.AddPhaseEnd(message.phase_end());
+        if (agent.started_unix_us == 0 && message.phase_end().started_unix_us() != 0) {
+          agent.started_unix_us = message.phase_end().started_unix_us() - agent.clock_offset_us;
+        }
         break;
       case v1::AgentMessage::kDone:
         if (agent.state == "running") {
@@ -83,6 +89,83 @@ void JobExecution::MarkCancelled() {
   cancelled_ = true;
 }
 
+void JobExecution::MarkInterrupted() {
+  std::lock_guard lock(mu_);
+  interrupted_ = true;
+  for (AgentRecord& a : agents_) {
+    if (a.state == "running") {
+      a.state = "lost";
+      a.error = "the controller stopped while the job ran";
+    }
+  }
+  cv_.notify_all();
+}
+
+int JobExecution::RunningShards() {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const AgentRecord& a : agents_) n += a.state == "running";
+  return n;
+}
+
+std::vector<AgentRecord> JobExecution::agents() {
+  std::lock_guard lock(mu_);
+  return agents_;
+}
+
+IntervalProgress JobExecution::LatestProgress() {
+  std::lock_guard lock(mu_);
+  IntervalProgress p;
+  int running = 0;
+  for (const AgentRecord& a : agents_) running += a.state == "running";
+  // The newest interval that every running shard has sent (or the newest at all).
+  int64_t seq = -1;
+  for (auto it = shards_by_seq_.rbegin(); it != shards_by_seq_.rend(); ++it) {
+    if (seq < 0) seq = it->first;
+    if (it->second >= running) {
+      seq = it->first;
+      break;
+    }
+  }
+  if (seq < 0) return p;
+  Histogram merged;
+  for (const SeriesId& id : merger_.series()) {
+    const auto& timeline = merger_.Timeline(id);
+    auto it = timeline.find(seq);
+    if (it == timeline.end()) continue;
+    merged.Merge(it->second.totals.latency);
+    p.requests += it->second.totals.counters.requests;
+    p.errors += it->second.totals.counters.errors;
+    p.phase = id.phase;
+    p.interval_start_unix_us = it->second.start_unix_us;
+    p.seconds = static_cast<double>(it->second.length_us) / 1e6;
+  }
+  p.p50_us = merged.ValueAtPercentile(50);
+  p.p99_us = merged.ValueAtPercentile(99);
+  return p;
+}
+
+nlohmann::json JobExecution::Snapshot() {
+  std::lock_guard lock(mu_);
+  return BuildReport(RecordLocked("running"), merger_, EvaluateThresholds(thresholds_, merger_));
+}
+
+JobRecord JobExecution::RecordLocked(const std::string& state) const {
+  JobRecord record;
+  record.id = job_id_;
+  record.name = spec_.name;
+  record.state = state;
+  record.spec = spec_.document;
+  record.started_unix_us = started_unix_us_;
+  record.ended_unix_us = UnixMicrosNow();
+  record.agents = agents_;
+  if (!merge_error_.empty()) record.error = merge_error_;
+  for (const AgentRecord& a : agents_) {
+    if (record.error.empty() && !a.error.empty()) record.error = a.name + ": " + a.error;
+  }
+  return record;
+}
+
 bool JobExecution::WaitAll(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] {
@@ -100,6 +183,7 @@ std::string JobExecution::DecideState() const {
     lost += a.state == "lost";
     failed += a.state == "failed";
   }
+  if (interrupted_) return "interrupted";
   if (cancelled_) return "cancelled";
   if (!merge_error_.empty() || failed > 0) return "failed";
   if (lost > 0) return done > 0 ? "partial" : "failed";
@@ -109,17 +193,7 @@ std::string JobExecution::DecideState() const {
 JobOutcome JobExecution::Finish() {
   std::lock_guard lock(mu_);
   JobOutcome out;
-  out.record.id = job_id_;
-  out.record.name = spec_.name;
-  out.record.state = DecideState();
-  out.record.spec = spec_.document;
-  out.record.started_unix_us = started_unix_us_;
-  out.record.ended_unix_us = UnixMicrosNow();
-  out.record.agents = agents_;
-  if (!merge_error_.empty()) out.record.error = merge_error_;
-  for (const AgentRecord& a : agents_) {
-    if (out.record.error.empty() && !a.error.empty()) out.record.error = a.name + ": " + a.error;
-  }
+  out.record = RecordLocked(DecideState());
   out.verdicts = EvaluateThresholds(thresholds_, merger_);
   out.report = BuildReport(out.record, merger_, out.verdicts);
   bool all_passed = true;

@@ -6,11 +6,13 @@
 #define VEXBENCH_CONTROLLER_JOB_EXECUTION_H_
 
 #include <condition_variable>
+#include <map>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "common/job_spec.h"
 #include "controller/interval_merger.h"
 #include "controller/report.h"
@@ -59,17 +61,27 @@ class JobExecution {
   // The shard's agent is gone (stream broken, no heartbeat): what it sent is kept.
   void OnShardLost(int shard, const std::string& why);
   void MarkCancelled();
+  // The controller stopped while the job ran (found on restart): the state is `interrupted`.
+  void MarkInterrupted();
 
   // Waits until every shard has finished, failed or been lost, or `timeout` passed.
   bool WaitAll(std::chrono::milliseconds timeout);
 
   // The verdict and report. REQUIRES: WaitAll() returned true.
   JobOutcome Finish();
+  // The report so far of a job still running (state "running", no exit code).
+  nlohmann::json Snapshot();
+  // Merged over agents and series: the latest interval every running agent has reported
+  // (the latest one at all when only one agent runs).
+  IntervalProgress LatestProgress();
+  int RunningShards();
+  std::vector<AgentRecord> agents();
   // The merged data (for writing files after Finish()).
   const IntervalMerger& merger() const { return merger_; }
 
  private:
-  std::string DecideState() const;
+  std::string DecideState() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  JobRecord RecordLocked(const std::string& state) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string job_id_;
   const JobSpec spec_;
@@ -81,6 +93,8 @@ class JobExecution {
   std::vector<AgentRecord> agents_;  // by shard; state "running" until done/failed/lost
   IntervalMerger merger_;
   bool cancelled_ = false;
+  bool interrupted_ = false;
+  std::map<int64_t, int> shards_by_seq_;  // how many shards reported each interval
   std::string merge_error_;
   std::function<void(const IntervalProgress&)> progress_;
 };

@@ -5,7 +5,12 @@
 #include <fstream>
 #include <limits>
 
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "common/clock.h"
+#include "common/hdr_codec.h"
 #include "common/hlog.h"
 
 namespace vexbench {
@@ -50,7 +55,57 @@ std::string FileSafe(std::string s) {
   return s;
 }
 
+std::string Base64Histogram(const Histogram& h) {
+  return absl::Base64Escape(EncodeV2Compressed(h));
+}
+
+bool IsSecretKey(const std::string& key) {
+  const std::string k = absl::AsciiStrToLower(key);
+  for (const char* word : {"api_key", "apikey", "token", "password", "secret", "authorization"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+nlohmann::json RedactSecrets(nlohmann::json spec) {
+  if (spec.is_object()) {
+    for (auto& [key, value] : spec.items()) {
+      if (IsSecretKey(key) && (value.is_string() || value.is_number())) {
+        value = "<redacted>";
+      } else {
+        value = RedactSecrets(std::move(value));
+      }
+    }
+  } else if (spec.is_array()) {
+    for (auto& v : spec) v = RedactSecrets(std::move(v));
+  }
+  return spec;
+}
+
+nlohmann::json AgentRecordToJson(const AgentRecord& a) {
+  return {{"name", a.name},       {"host", a.host},
+          {"version", a.version}, {"cores", a.cores},
+          {"threads", a.threads}, {"state", a.state},
+          {"error", a.error},     {"clock_offset_us", a.clock_offset_us},
+          {"rtt_us", a.rtt_us},   {"started_unix_us", a.started_unix_us}};
+}
+
+AgentRecord AgentRecordFromJson(const nlohmann::json& j) {
+  AgentRecord a;
+  a.name = j.value("name", "");
+  a.host = j.value("host", "");
+  a.version = j.value("version", "");
+  a.cores = j.value("cores", 0);
+  a.threads = j.value("threads", 0);
+  a.state = j.value("state", "");
+  a.error = j.value("error", "");
+  a.clock_offset_us = j.value("clock_offset_us", int64_t{0});
+  a.rtt_us = j.value("rtt_us", int64_t{0});
+  a.started_unix_us = j.value("started_unix_us", int64_t{0});
+  return a;
+}
 
 double PhaseDurationSeconds(const IntervalMerger& merger, const std::string& phase) {
   auto it = merger.windows().find(phase);
@@ -86,7 +141,8 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
                            const std::vector<ThresholdVerdict>& verdicts) {
   nlohmann::json report;
   report["schema"] = "vexbench.report/v1";
-  report["job"] = {{"id", job.id}, {"name", job.name}, {"state", job.state}, {"spec", job.spec}};
+  const nlohmann::json spec = RedactSecrets(job.spec);
+  report["job"] = {{"id", job.id}, {"name", job.name}, {"state", job.state}, {"spec", spec}};
   if (!job.error.empty()) report["job"]["error"] = job.error;
   nlohmann::json agents = nlohmann::json::array();
   for (size_t i = 0; i < job.agents.size(); ++i) {
@@ -99,17 +155,31 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
         errors += it->second.counters.errors;
       }
     }
-    nlohmann::json entry = {{"name", a.name},       {"host", a.host},         {"state", a.state},
-                            {"version", a.version}, {"cores", a.cores},       {"threads", a.threads},
-                            {"requests", requests}, {"errors", errors}};
+    nlohmann::json entry = {{"name", a.name},
+                            {"host", a.host},
+                            {"state", a.state},
+                            {"version", a.version},
+                            {"cores", a.cores},
+                            {"threads", a.threads},
+                            {"clock_offset_us", a.clock_offset_us},
+                            {"rtt_us", a.rtt_us},
+                            {"requests", requests},
+                            {"errors", errors}};
     if (!a.error.empty()) entry["error"] = a.error;
     agents.push_back(entry);
   }
-  const bool has_spec = job.spec.is_object();
+  const bool has_spec = spec.is_object();
+  int64_t first_start = 0, last_start = 0;
+  for (const AgentRecord& a : job.agents) {
+    if (a.started_unix_us == 0) continue;
+    first_start = first_start == 0 ? a.started_unix_us : std::min(first_start, a.started_unix_us);
+    last_start = std::max(last_start, a.started_unix_us);
+  }
   report["environment"] = {
       {"agents", agents},
-      {"targets", has_spec ? job.spec.value("targets", nlohmann::json::array()) : nlohmann::json::array()},
-      {"dataset", has_spec ? job.spec.value("dataset", nlohmann::json()) : nlohmann::json()},
+      {"targets", has_spec ? spec.value("targets", nlohmann::json::array()) : nlohmann::json::array()},
+      {"dataset", has_spec ? spec.value("dataset", nlohmann::json()) : nlohmann::json()},
+      {"start_skew_us", last_start - first_start},
                            {"started", FormatUnixMicrosIso8601(job.started_unix_us)},
                            {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)}};
   report["agents"] = agents;
@@ -127,6 +197,7 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
         {"duration_s", duration_s},
         {"throughput_rps", duration_s > 0 ? static_cast<double>(t.counters.requests) / duration_s : 0},
         {"latency_ms", Percentiles(t.latency)},
+        {"latency_hdr", Base64Histogram(t.latency)},
         {"bytes_sent", t.counters.bytes_sent},
         {"bytes_received", t.counters.bytes_received},
         {"latency_clamped", t.counters.clamped}};
@@ -141,7 +212,8 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
           shard < static_cast<int>(job.agents.size()) ? job.agents[shard].name : std::to_string(shard);
       per_agent.push_back({{"agent", name},
                            {"requests", s.counters.requests},
-                           {"errors", s.counters.errors}});
+                           {"errors", s.counters.errors},
+                           {"latency_hdr", Base64Histogram(s.latency)}});
     }
     r["per_agent"] = per_agent;
     results.push_back(r);
@@ -159,29 +231,49 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
   return report;
 }
 
+std::vector<std::pair<std::string, std::string>> RenderReportFiles(
+    const nlohmann::json& report, const IntervalMerger& merger, int64_t job_start_unix_us) {
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("report.json", report.dump(2) + "\n");
+  const auto& agents = report["agents"];
+  for (const SeriesId& id : merger.series()) {
+    const std::string base = FileSafe(id.target + "." + id.phase + "." + id.op);
+    std::ostringstream out;
+    HlogWriter writer(out, /*max_value_unit_ratio=*/1000.0);  // µs values, max column in ms
+    writer.WriteHeader(static_cast<double>(job_start_unix_us) / 1e6,
+                       "vexbench " + id.target + " " + id.phase + " " + id.op + ", values in us");
+    for (const auto& [seq, point] : merger.Timeline(id)) {
+      writer.WriteInterval({.start_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6,
+                            .length_s = static_cast<double>(point.length_us) / 1e6,
+                            .histogram = point.totals.latency});
+    }
+    files.emplace_back(base + ".hlog", out.str());
+    if (agents.size() < 2) continue;
+    for (const auto& [shard, totals] : merger.PerShard(id)) {
+      const std::string agent = shard < static_cast<int>(agents.size())
+                                    ? agents[shard]["name"].get<std::string>()
+                                    : "shard" + std::to_string(shard);
+      std::ostringstream agent_out;
+      HlogWriter agent_writer(agent_out, 1000.0);
+      agent_writer.WriteHeader(static_cast<double>(job_start_unix_us) / 1e6,
+                               "vexbench " + id.target + " " + id.phase + " " + id.op +
+                                   ", agent " + agent + " total, values in us");
+      agent_writer.WriteInterval({.start_s = 0, .length_s = 0, .histogram = totals.latency});
+      files.emplace_back(base + "." + FileSafe(agent) + ".hlog", agent_out.str());
+    }
+  }
+  return files;
+}
+
 absl::Status WriteReportFiles(const std::string& dir, const nlohmann::json& report,
                               const IntervalMerger& merger, int64_t job_start_unix_us) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError("--out " + dir + ": cannot create directory: " + ec.message());
-  {
-    std::ofstream out(dir + "/report.json");
-    out << report.dump(2) << "\n";
-    if (!out) return absl::InternalError("cannot write " + dir + "/report.json");
-  }
-  for (const SeriesId& id : merger.series()) {
-    const std::string path = dir + "/" + FileSafe(id.target + "." + id.phase + "." + id.op) + ".hlog";
-    std::ofstream out(path);
-    HlogWriter writer(out, /*max_value_unit_ratio=*/1000.0);  // µs values, max column in ms
-    writer.WriteHeader(static_cast<double>(job_start_unix_us) / 1e6,
-                       "vexbench " + id.target + " " + id.phase + " " + id.op + ", values in us");
-    for (const auto& [seq, point] : merger.Timeline(id)) {
-      HlogEntry entry{.start_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6,
-                      .length_s = static_cast<double>(point.length_us) / 1e6,
-                      .histogram = point.totals.latency};
-      writer.WriteInterval(entry);
-    }
-    if (!out) return absl::InternalError("cannot write " + path);
+  for (const auto& [name, content] : RenderReportFiles(report, merger, job_start_unix_us)) {
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out << content;
+    if (!out) return absl::InternalError("cannot write " + dir + "/" + name);
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,9 +21,15 @@ struct AgentRecord {
   std::string version;
   int cores = 0;
   int threads = 0;
-  std::string state;  // done | failed | lost | cancelled
+  std::string state;  // running | done | failed | lost | cancelled
   std::string error;
+  int64_t clock_offset_us = 0;  // agent clock minus controller clock (ping round trips)
+  int64_t rtt_us = 0;           // round trip of the ping the offset comes from
+  int64_t started_unix_us = 0;  // when its shard actually began, controller clock; 0: unknown
 };
+
+nlohmann::json AgentRecordToJson(const AgentRecord& a);
+AgentRecord AgentRecordFromJson(const nlohmann::json& j);
 
 struct JobRecord {
   std::string id;
@@ -56,9 +63,19 @@ std::vector<ThresholdVerdict> EvaluateThresholds(const std::vector<Threshold>& t
 nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
                            const std::vector<ThresholdVerdict>& verdicts);
 
-// Writes DIR/report.json and DIR/<target>.<phase>.<op>.hlog (created if missing).
+// The report's files: report.json, one <target>.<phase>.<op>.hlog per series (its merged
+// intervals) and, for jobs of several agents, <target>.<phase>.<op>.<agent>.hlog (that agent's
+// total, one interval). Names and contents.
+std::vector<std::pair<std::string, std::string>> RenderReportFiles(
+    const nlohmann::json& report, const IntervalMerger& merger, int64_t job_start_unix_us);
+
+// Writes RenderReportFiles into DIR (created if missing).
 absl::Status WriteReportFiles(const std::string& dir, const nlohmann::json& report,
                               const IntervalMerger& merger, int64_t job_start_unix_us);
+
+// The spec with the values of secret-looking keys (api_key, token, password, secret,
+// authorization) replaced by "<redacted>": what reports show.
+nlohmann::json RedactSecrets(nlohmann::json spec);
 
 }  // namespace vexbench
 

@@ -1,0 +1,57 @@
+// The controller's gRPC edge: AgentService (one stream per agent) and ControlService (the CLI),
+// both thin adapters onto Controller. Tokens are checked here: agents present the join token,
+// the CLI a bearer token; an empty expected token means none is required.
+#ifndef VEXBENCH_CONTROLLER_GRPC_SERVICES_H_
+#define VEXBENCH_CONTROLLER_GRPC_SERVICES_H_
+
+#include <string>
+
+#include "controller/controller.h"
+#include "proto/vexbench.grpc.pb.h"
+
+namespace vexbench {
+
+class AgentServiceImpl final : public v1::AgentService::Service {
+ public:
+  AgentServiceImpl(Controller& controller, std::string join_token)
+      : controller_(controller), join_token_(std::move(join_token)) {}
+
+  grpc::Status Connect(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
+
+ private:
+  Controller& controller_;
+  const std::string join_token_;
+};
+
+class ControlServiceImpl final : public v1::ControlService::Service {
+ public:
+  ControlServiceImpl(Controller& controller, std::string token)
+      : controller_(controller), token_(std::move(token)) {}
+
+  grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
+                         v1::SubmitJobResponse* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest* request,
+                        v1::ListJobsResponse* response) override;
+  grpc::Status GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
+                      v1::GetJobResponse* response) override;
+  grpc::Status CancelJob(grpc::ServerContext* context, const v1::CancelJobRequest* request,
+                         v1::CancelJobResponse* response) override;
+  grpc::Status ListAgents(grpc::ServerContext* context, const v1::ListAgentsRequest* request,
+                          v1::ListAgentsResponse* response) override;
+  grpc::Status WatchJob(grpc::ServerContext* context, const v1::WatchJobRequest* request,
+                        grpc::ServerWriter<v1::JobProgress>* writer) override;
+  grpc::Status GetReport(grpc::ServerContext* context, const v1::GetReportRequest* request,
+                         v1::GetReportResponse* response) override;
+
+ private:
+  grpc::Status Authorize(const grpc::ServerContext* context) const;
+
+  Controller& controller_;
+  const std::string token_;
+};
+
+}  // namespace vexbench
+
+#endif  // VEXBENCH_CONTROLLER_GRPC_SERVICES_H_
