@@ -280,7 +280,7 @@ TEST_CASE("a bad spec exits 2 naming the field, and starts nothing", "[spec]") {
   }
 }
 
-TEST_CASE("--set overrides a field before validation", "[spec]") {
+TEST_CASE("overrides (--set) change a field before validation", "[spec]") {
   NginxServer nginx;
   JobRun run = RunJob("set", "name: set\n"
                              "targets: [{name: web, kind: http, url: \"http://127.0.0.1:1/\"}]\n"

@@ -608,7 +608,7 @@ TEST_CASE("Every validation error names the source, the field and the expectatio
   }
 }
 
-TEST_CASE("--set overrides change the tree before validation", "[job_spec]") {
+TEST_CASE("overrides (--set) change the tree before validation", "[job_spec]") {
   JobSpec spec =
       Parse(kHttpExample,
             {"name=renamed", "phases[1].rate=2500", "phases.0.concurrency=8", "phases[0].k=3",
@@ -632,7 +632,7 @@ TEST_CASE("--set overrides change the tree before validation", "[job_spec]") {
   CheckRoundTrip(spec);
 }
 
-TEST_CASE("--set errors name the override", "[job_spec]") {
+TEST_CASE("override (--set) errors name the override", "[job_spec]") {
   const std::string usage = "; expected key.path=value, e.g. phases[1].rate=2000";
   CHECK(ErrorOf(kHttpExample, {"name"}) == "job.yaml: --set \"name\": has no '='" + usage);
   CHECK(ErrorOf(kHttpExample, {"=x"}) ==
