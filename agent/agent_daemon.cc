@@ -158,6 +158,7 @@ void AgentDaemon::Serve(v1::AgentService::Stub& stub, bool& served) {
   h->set_host(HostName());
   h->set_version(VEXBENCH_VERSION);
   h->set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+  h->set_threads(engine_.threads());
   h->set_join_token(options_.join_token);
   for (const auto& [k, v] : options_.labels) (*h->mutable_labels())[k] = v;
   session->Send(std::move(hello));

@@ -7,6 +7,7 @@
 
 #include "controller/controller.h"
 #include "controller/grpc_services.h"
+#include "controller/http_api.h"
 #include "controller/job_store.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
@@ -72,6 +73,18 @@ int RunControllerCommand(const ControllerCommandOptions& options) {
   if (server == nullptr || port == 0) {
     std::cerr << "vexbench controller: cannot listen on " << options.listen << "\n";
     return 2;
+  }
+  std::unique_ptr<HttpApiServer> http;
+  if (!options.http.empty()) {
+    auto started = HttpApiServer::Start(**controller, options.http, options.token);
+    if (!started.ok()) {
+      std::cerr << "vexbench controller: " << started.status().message() << "\n";
+      return 2;
+    }
+    http = *std::move(started);
+    std::cout << "vexbench controller http on "
+              << options.http.substr(0, options.http.rfind(':')) << ":" << http->port()
+              << std::endl;
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   // Scripts and tests read this line to learn the port (--listen HOST:0 picks a free one).

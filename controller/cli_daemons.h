@@ -12,6 +12,7 @@ namespace vexbench {
 struct ControllerCommandOptions {
   std::string listen = "127.0.0.1:7700";
   std::string data_dir = "vexbench-data";
+  std::string http;  // HOST:PORT of the JSON API ("" = none)
   TlsFiles tls;
   std::string token;       // bearer token the CLI must present ("" = none)
   std::string join_token;  // token agents must present ("" = none)

@@ -292,6 +292,7 @@ bool Controller::TryStartLocked(StoredJob& job) {
                        .host = a->hello.host(),
                        .version = a->hello.version(),
                        .cores = a->hello.cores(),
+                       .threads = a->hello.threads(),
                        .clock_offset_us = a->best().second,
                        .rtt_us = a->best().first});
   }

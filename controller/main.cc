@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   controller_cmd->add_option("--data", controller.data_dir, "Directory of the job store (SQLite)")
       ->capture_default_str();
+  controller_cmd->add_option("--http", controller.http,
+                             "Serve the JSON API (/api/jobs, /api/jobs/ID, /api/agents, /healthz) "
+                             "on HOST:PORT");
   AddTlsFlags(controller_cmd, controller.tls, "served to agents and the CLI");
   controller_cmd->add_option("--token", controller.token,
                              "Bearer token the CLI must present (default: $VEXBENCH_TOKEN)");
