@@ -11,7 +11,7 @@ VEXBENCH_PACKAGES=(
   libboost-dev libboost-system-dev libgrpc++-dev libprotobuf-dev protobuf-compiler
   protobuf-compiler-grpc libabsl-dev libspdlog-dev libfmt-dev catch2 libyaml-cpp-dev
   nlohmann-json3-dev zlib1g-dev libcli11-dev libsimdjson-dev libbenchmark-dev libsqlite3-dev
-  libssl-dev
+  libssl-dev libhdf5-dev
   nginx-light wrk default-jdk-headless libhdrhistogram-java bindfs fuse3 iproute2 procps openssl
 )
 
