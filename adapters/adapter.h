@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/error_class.h"
@@ -27,18 +28,45 @@ struct SourceSlice {
   int thread_count = 1;
 };
 
+// kNone when `status` is `expected` (0: any 2xx); otherwise http_4xx, http_5xx or
+// unexpected_status.
+inline ErrorClass ClassifyStatus(int status, int expected = 0) {
+  if (expected != 0 ? status == expected : (status >= 200 && status < 300)) return ErrorClass::kNone;
+  if (status >= 400 && status < 500) return ErrorClass::kHttp4xx;
+  if (status >= 500 && status < 600) return ErrorClass::kHttp5xx;
+  return ErrorClass::kUnexpectedStatus;
+}
+
+// What one answer meant.
+struct Verdict {
+  ErrorClass error = ErrorClass::kNone;
+  int op = 0;              // index into OperationSource::ops() (mixed phases have several)
+  int64_t items = 0;       // vectors (or files) the operation handled successfully
+  int32_t recall_hits = -1;  // query answers: true neighbours found in the top k; -1: none
+  int32_t recall_k = 0;
+};
+
 // One thread's stream of operations for one (target, phase). Not thread-safe.
 class OperationSource {
  public:
   virtual ~OperationSource() = default;
 
+  // The operations this source issues ("request"; "insert" and "query" for a mixed phase):
+  // one result series each.
+  virtual std::vector<std::string> ops() const { return {"request"}; }
+
   // The next request's complete bytes (request line, headers, body). Either a view of
   // `scratch` (which the source clears and fills, so its capacity is reused) or of storage the
-  // source owns that outlives the request. Empty: no more work (e.g. the data ran out).
-  virtual std::string_view NextRequest(std::string& scratch) = 0;
+  // source owns that outlives the request. `tag` is handed back to Judge with the answer (the
+  // source's own identification of the request: several are in flight at once).
+  // Empty: no more work (e.g. the data ran out).
+  virtual std::string_view NextRequest(std::string& scratch, uint64_t& tag) = 0;
 
-  // Judges one answer (status and, when needs_body(), the whole body).
-  virtual ErrorClass Judge(int status, std::string_view body) = 0;
+  // Judges one answer (status and, when needs_body(), the whole body) of request `tag`.
+  virtual Verdict Judge(uint64_t tag, int status, std::string_view body) = 0;
+
+  // The op index of request `tag` (for transport errors, which reach no Judge).
+  virtual int OpOf(uint64_t /*tag*/) const { return 0; }
 
   // False: the engine only counts body bytes and passes an empty body to Judge.
   virtual bool needs_body() const = 0;

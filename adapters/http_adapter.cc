@@ -19,14 +19,11 @@ class FixedRequestSource final : public OperationSource {
       : request_(request), expect_status_(expect_status) {}
 
   // OperationSource
-  std::string_view NextRequest(std::string& /*scratch*/) override { return request_; }
-  ErrorClass Judge(int status, std::string_view /*body*/) override {
-    if (expect_status_ != 0 ? status == expect_status_ : (status >= 200 && status < 300)) {
-      return ErrorClass::kNone;
-    }
-    if (status >= 400 && status < 500) return ErrorClass::kHttp4xx;
-    if (status >= 500 && status < 600) return ErrorClass::kHttp5xx;
-    return ErrorClass::kUnexpectedStatus;
+  std::string_view NextRequest(std::string& /*scratch*/, uint64_t& /*tag*/) override {
+    return request_;
+  }
+  Verdict Judge(uint64_t /*tag*/, int status, std::string_view /*body*/) override {
+    return {.error = ClassifyStatus(status, expect_status_)};
   }
   bool needs_body() const override { return false; }
 

@@ -199,11 +199,13 @@ void AgentDaemon::Serve(v1::AgentService::Stub& stub, bool& served) {
   beat_cv.notify_all();
   heartbeat.join();
   session->StopShard();  // the controller counts this shard as lost
-  context.TryCancel();
+  // The read loop ended because the controller ended the call (Finish gives its status and
+  // message, e.g. a refused join token) or the link broke. No other thread writes any more.
   const grpc::Status status = stream->Finish();
   if (!stopping_) {
-    spdlog::warn("stream to controller {} ended: {} {}", options_.controller,
-                 static_cast<int>(status.error_code()), status.error_message());
+    spdlog::warn("stream to controller {} ended: {} (gRPC status {})", options_.controller,
+                 status.error_message().empty() ? "connection lost" : status.error_message(),
+                 static_cast<int>(status.error_code()));
   }
   session.reset();
   std::lock_guard lock(mu_);

@@ -22,6 +22,8 @@ PhaseDriver::PhaseDriver(asio::io_context& io, const asio::ip::tcp::endpoint& en
       source_(std::move(source)),
       plan_(std::move(plan)),
       on_done_(std::move(on_done)),
+      ops_(source_->ops()),
+      recorders_(ops_.size()),
       slots_(static_cast<size_t>(plan_.connections)),
       queue_(1024),
       arrival_timer_(io),
@@ -99,7 +101,7 @@ void PhaseDriver::IssueClosed(HttpConnection& connection, MonoTime now) {
 
 void PhaseDriver::Send(HttpConnection& connection, MonoTime origin, MonoTime now) {
   Slot& slot = slots_[connection.index()];
-  const std::string_view request = source_->NextRequest(slot.scratch);
+  const std::string_view request = source_->NextRequest(slot.scratch, slot.tag);
   if (request.empty()) {  // the source has no more work
     no_more_ = true;
     if (open_loop()) {
@@ -112,7 +114,7 @@ void PhaseDriver::Send(HttpConnection& connection, MonoTime origin, MonoTime now
   slot.measured = origin >= plan_.measure_from;
   if (open_loop() && slot.measured) {
     const Duration wait = now - origin;
-    recorder_.RecordWait(wait, wait > plan_.late_threshold);
+    recorders_[source_->OpOf(slot.tag)].RecordWait(wait, wait > plan_.late_threshold);
   }
   connection.Start(request, now + plan_.timeout);
 }
@@ -120,13 +122,19 @@ void PhaseDriver::Send(HttpConnection& connection, MonoTime origin, MonoTime now
 void PhaseDriver::OnExchangeDone(HttpConnection& connection, const HttpOutcome& outcome) {
   const MonoTime now = MonoClock::now();
   const Slot& slot = slots_[connection.index()];
-  if (!cancelled_ && slot.measured) {
-    ErrorClass error = outcome.error;
-    if (error == ErrorClass::kNone) error = source_->Judge(outcome.status, outcome.body);
-    recorder_.RecordOperation(error, now - slot.origin, outcome.bytes_sent,
-                              outcome.bytes_received);
-  } else if (!cancelled_ && outcome.error == ErrorClass::kNone) {
-    source_->Judge(outcome.status, outcome.body);  // warm-up: the source may keep state
+  if (!cancelled_) {
+    // The source judges every answer, warm-up included (it may keep state per request).
+    const Verdict verdict = outcome.error == ErrorClass::kNone
+                                ? source_->Judge(slot.tag, outcome.status, outcome.body)
+                                : Verdict{.error = outcome.error, .op = source_->OpOf(slot.tag)};
+    if (slot.measured) {
+      SeriesRecorder& recorder = recorders_[verdict.op];
+      recorder.RecordOperation(verdict.error, now - slot.origin, outcome.bytes_sent,
+                               outcome.bytes_received);
+      if (verdict.error == ErrorClass::kNone) {
+        recorder.RecordVerdictExtras(verdict.items, verdict.recall_hits, verdict.recall_k);
+      }
+    }
   }
   if (open_loop()) {
     if (queue_size_ > 0 && !cancelled_) {
@@ -214,7 +222,7 @@ void PhaseDriver::Tick() {
     if (no_more_ && queue_size_ > 0 && arrivals_end_ != MonoTime::max() &&
         now >= arrivals_end_ + plan_.timeout) {
       for (; queue_size_ > 0; --queue_size_) {
-        if (queue_[queue_head_] >= plan_.measure_from) recorder_.RecordUnsent();
+        if (queue_[queue_head_] >= plan_.measure_from) recorders_[0].RecordUnsent();
         queue_head_ = (queue_head_ + 1) & (queue_.size() - 1);
       }
     }

@@ -47,8 +47,12 @@ class PhaseDriver final : public HttpConnection::Listener {
   void Start();
   // Stops sending, aborts what is in flight without recording it; `on_done` follows.
   void Cancel();
-  // Moves what was measured since the last drain into `sink`.
-  void DrainInto(SeriesRecorder& sink) { recorder_.DrainInto(sink); }
+  // The operations of this driver's source: one recorder (and result series) each.
+  const std::vector<std::string>& ops() const { return ops_; }
+  // Moves what was measured since the last drain into `sinks` (one per op, same order).
+  void DrainInto(std::vector<SeriesRecorder>& sinks) {
+    for (size_t i = 0; i < recorders_.size(); ++i) recorders_[i].DrainInto(sinks[i]);
+  }
   bool open_loop() const { return plan_.arrivals.has_value(); }
   // When the driver actually began (its start timer fired); MonoTime::max() before that.
   MonoTime began() const { return began_; }
@@ -60,6 +64,7 @@ class PhaseDriver final : public HttpConnection::Listener {
   struct Slot {
     MonoTime origin;  // intended instant (open loop) or send instant (closed loop)
     bool measured = false;
+    uint64_t tag = 0;     // the source's identification of the request in flight
     std::string scratch;  // this connection's request bytes when the source builds them
   };
 
@@ -79,7 +84,8 @@ class PhaseDriver final : public HttpConnection::Listener {
   OperationSourcePtr source_;
   DriverPlan plan_;
   std::function<void()> on_done_;
-  SeriesRecorder recorder_;
+  const std::vector<std::string> ops_;
+  std::vector<SeriesRecorder> recorders_;  // by op
   std::vector<std::unique_ptr<HttpConnection>> connections_;
   std::vector<Slot> slots_;
   std::vector<HttpConnection*> free_;  // open loop: idle connections

@@ -33,6 +33,9 @@ void SeriesRecorder::ToProto(bool open_loop, v1::SeriesInterval* out) const {
   c->set_bytes_received(counters_.bytes_received);
   c->set_late_sends(counters_.late_sends);
   c->set_unsent(counters_.unsent);
+  c->set_items(counters_.items);
+  c->set_recall_hits(counters_.recall_hits);
+  c->set_recall_expected(counters_.recall_expected);
   c->set_clamped(latency_.clamped_count());  // counters_.clamped stays 0 on the agent
   out->set_latency_hdr(EncodeV2Compressed(latency_));
   if (open_loop) out->set_wait_hdr(EncodeV2Compressed(wait_));

@@ -32,6 +32,14 @@ class SeriesRecorder {
       ++counters_.errors_by_class[static_cast<int>(error)];
     }
   }
+  // A successful operation's items and, for a query answer, its recall.
+  void RecordVerdictExtras(int64_t items, int32_t recall_hits, int32_t recall_k) {
+    counters_.items += items;
+    if (recall_hits >= 0) {
+      counters_.recall_hits += recall_hits;
+      counters_.recall_expected += recall_k;
+    }
+  }
   // Open loop: the time from the intended instant to the actual send.
   void RecordWait(std::chrono::nanoseconds wait, bool late) {
     wait_.RecordDuration(wait);

@@ -52,13 +52,14 @@ int64_t SplitShare(int64_t total, int parts, int index) {
 }
 
 // One (target, phase, op) of the running phase: its drivers and what they measured.
+// One target of the running phase: its drivers and what they measured, per operation.
 struct ShardRunner::Series {
   int target_index = 0;
   std::string phase;
-  std::string op;
+  std::vector<std::string> ops;  // the sources' operations; one result series each
   bool open_loop = false;
   std::vector<std::pair<int, std::unique_ptr<PhaseDriver>>> drivers;  // (thread, driver)
-  SeriesRecorder accumulated;  // drained from the drivers, guarded by ShardRunner::mu_
+  std::vector<SeriesRecorder> accumulated;  // by op; drained from the drivers, under mu_
 };
 
 ShardRunner::ShardRunner(Engine& engine, JobSpec spec, ShardAssignment assignment,
@@ -148,7 +149,6 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
     Series& s = series.emplace_back();
     s.target_index = t;
     s.phase = phase.name;
-    s.op = phase.op;
     s.open_loop = phase.open_loop();
     for (int th = 0; th < threads; ++th) {
       const int64_t n = SplitShare(shard_workers, threads, th);
@@ -176,6 +176,10 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
             --drivers_running_;
             cv_.notify_all();
           });
+      if (s.ops.empty()) {
+        s.ops = driver->ops();
+        s.accumulated.resize(s.ops.size());
+      }
       s.drivers.emplace_back(th, std::move(driver));
     }
   }
@@ -288,12 +292,14 @@ void ShardRunner::SendInterval(std::vector<Series>& series, MonoTime from, MonoT
   interval->set_start_unix_us(anchor_.ToUnixMicros(from));
   interval->set_length_us(std::chrono::duration_cast<std::chrono::microseconds>(to - from).count());
   for (Series& s : series) {
-    v1::SeriesInterval* out = interval->add_series();
-    out->mutable_key()->set_target(spec_.targets[s.target_index].name);
-    out->mutable_key()->set_phase(s.phase);
-    out->mutable_key()->set_op(s.op);
-    s.accumulated.ToProto(s.open_loop, out);
-    s.accumulated.Reset();
+    for (size_t op = 0; op < s.ops.size(); ++op) {
+      v1::SeriesInterval* out = interval->add_series();
+      out->mutable_key()->set_target(spec_.targets[s.target_index].name);
+      out->mutable_key()->set_phase(s.phase);
+      out->mutable_key()->set_op(s.ops[op]);
+      s.accumulated[op].ToProto(s.open_loop, out);
+      s.accumulated[op].Reset();
+    }
   }
   sink_.Send(std::move(message));
 }

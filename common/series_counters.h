@@ -19,6 +19,9 @@ struct SeriesCounters {
   int64_t late_sends = 0;  // open loop: sends later than the late threshold
   int64_t unsent = 0;      // open loop: arrivals never sent (also counted as timeouts)
   int64_t clamped = 0;     // latencies outside the histogram's range, clamped into it
+  int64_t items = 0;       // vectors (or files) handled by successful operations
+  int64_t recall_hits = 0;      // query answers: true neighbours found in their top k
+  int64_t recall_expected = 0;  // query answers: the sum of their k (recall = hits / expected)
 
   void Add(const SeriesCounters& other) {
     requests += other.requests;
@@ -29,6 +32,9 @@ struct SeriesCounters {
     late_sends += other.late_sends;
     unsent += other.unsent;
     clamped += other.clamped;
+    items += other.items;
+    recall_hits += other.recall_hits;
+    recall_expected += other.recall_expected;
   }
   friend bool operator==(const SeriesCounters&, const SeriesCounters&) = default;
 };

@@ -45,6 +45,9 @@ absl::StatusOr<SeriesTotals> DecodeSeriesInterval(const v1::SeriesInterval& seri
   out.counters.late_sends = c.late_sends();
   out.counters.unsent = c.unsent();
   out.counters.clamped = c.clamped();
+  out.counters.items = c.items();
+  out.counters.recall_hits = c.recall_hits();
+  out.counters.recall_expected = c.recall_expected();
   return out;
 }
 

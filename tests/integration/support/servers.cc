@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tests/integration/support/netns.h"
+
 namespace vexbench::testing {
 namespace {
 
@@ -46,8 +48,19 @@ uint16_t FreePort() {
 }
 
 std::string HttpGet(uint16_t port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  return HttpGet("127.0.0.1", port, path);
+}
+
+std::string HttpGet(const std::string& address, uint16_t port, const std::string& path,
+                    const std::string& netns) {
+  if (!netns.empty()) {
+    std::string answer;
+    RunInNetworkNamespace(netns, [&] { answer = HttpGet(address, port, path); });
+    return answer;
+  }
   sockaddr_in addr = Loopback(port);
+  if (inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) return "";
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
   std::string answer;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
@@ -61,7 +74,8 @@ std::string HttpGet(uint16_t port, const std::string& path) {
   return answer;
 }
 
-NginxServer::NginxServer() : dir_(MakeTempDir("nginx")), port_(FreePort()) {
+NginxServer::NginxServer(const NginxOptions& options)
+    : options_(options), dir_(MakeTempDir("nginx")), port_(FreePort()) {
   const std::string conf = dir_ + "/nginx.conf";
   WriteFile(conf, "daemon off;\nmaster_process off;\nworker_processes 1;\n"
                   "error_log " + dir_ + "/error.log;\npid " + dir_ + "/nginx.pid;\n"
@@ -71,13 +85,17 @@ NginxServer::NginxServer() : dir_(MakeTempDir("nginx")), port_(FreePort()) {
                   "  client_body_temp_path " + dir_ + "/body;\n"
                   "  proxy_temp_path " + dir_ + "/proxy;\n  fastcgi_temp_path " + dir_ + "/fcgi;\n"
                   "  uwsgi_temp_path " + dir_ + "/uwsgi;\n  scgi_temp_path " + dir_ + "/scgi;\n"
-                  "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + " backlog=4096;\n"
+                  "  server {\n    listen " + options_.address + ":" + std::to_string(port_) +
+                  " backlog=4096;\n"
                   "    root /usr/share/nginx/html;\n"
                   "    location = /nginx_status { stub_status; }\n  }\n}\n");
-  process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"/usr/sbin/nginx", "-c", conf, "-p", dir_}, dir_ + "/nginx");
+  std::vector<std::string> argv;
+  if (!options_.netns.empty()) argv = {"ip", "netns", "exec", options_.netns};
+  argv.insert(argv.end(), {"/usr/sbin/nginx", "-c", conf, "-p", dir_});
+  process_ = std::make_unique<Subprocess>(argv, dir_ + "/nginx");
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (HttpGet(port_, "/nginx_status").find("requests") == std::string::npos) {
+  while (HttpGet(options_.address, port_, "/nginx_status", options_.netns).find("requests") ==
+         std::string::npos) {
     if (std::chrono::steady_clock::now() > until) {
       throw std::runtime_error("nginx did not start: " + ReadFile(dir_ + "/error.log") +
                                process_->Stderr());
@@ -89,13 +107,13 @@ NginxServer::NginxServer() : dir_(MakeTempDir("nginx")), port_(FreePort()) {
 NginxServer::~NginxServer() { Resume(); }
 
 std::string NginxServer::Url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return "http://" + options_.address + ":" + std::to_string(port_) + path;
 }
 
 int64_t NginxServer::RequestsServed() const {
   // "server accepts handled requests\n 1 1 1 \n"
   static const std::regex kLine(R"(\n\s*(\d+)\s+(\d+)\s+(\d+)\s*\n)");
-  const std::string status = HttpGet(port_, "/nginx_status");
+  const std::string status = HttpGet(options_.address, port_, "/nginx_status", options_.netns);
   std::smatch m;
   if (!std::regex_search(status, m, kLine)) throw std::runtime_error("bad stub_status: " + status);
   return std::stoll(m[3].str());

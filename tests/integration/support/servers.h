@@ -15,12 +15,20 @@ namespace vexbench::testing {
 // A free TCP port on 127.0.0.1 (bound then released; nothing listens on it afterwards).
 uint16_t FreePort();
 
+struct NginxOptions {
+  // Network namespace to run in (netns.h), "" for the test's own.
+  std::string netns;
+  // Address to listen on, inside `netns`.
+  std::string address = "127.0.0.1";
+};
+
 // nginx (Debian nginx-light) with its own config in a temp dir: one process (master_process
 // off, so SIGSTOP stalls the whole server), access_log off, keep-alive without limit, the
 // default 612-byte page at /index.html and stub_status at /nginx_status.
 class NginxServer {
  public:
-  NginxServer();
+  NginxServer() : NginxServer(NginxOptions{}) {}
+  explicit NginxServer(const NginxOptions& options);
   ~NginxServer();
   uint16_t port() const { return port_; }
   std::string Url(const std::string& path = "/index.html") const;
@@ -30,6 +38,7 @@ class NginxServer {
   void Resume() const;  // SIGCONT
 
  private:
+  NginxOptions options_;
   std::string dir_;
   uint16_t port_ = 0;
   std::unique_ptr<Subprocess> process_;
@@ -55,6 +64,9 @@ class RawServer {
 
 // One blocking HTTP/1.0 GET on 127.0.0.1:port; returns the whole answer ("" on failure).
 std::string HttpGet(uint16_t port, const std::string& path);
+// The same on `address`:port (IPv4), from inside network namespace `netns` when not empty.
+std::string HttpGet(const std::string& address, uint16_t port, const std::string& path,
+                    const std::string& netns = "");
 
 }  // namespace vexbench::testing
 

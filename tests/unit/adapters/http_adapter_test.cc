@@ -26,7 +26,8 @@ std::string RequestOf(const Adapter& adapter) {
   auto source = adapter.CreateSource(phase, SourceSlice{});
   REQUIRE(source.ok());
   std::string scratch;
-  return std::string((*source)->NextRequest(scratch));
+  uint64_t tag = 0;
+  return std::string((*source)->NextRequest(scratch, tag));
 }
 
 TEST_CASE("a GET request is built once with Host and no body") {
@@ -65,17 +66,17 @@ TEST_CASE("answers are judged against the expected status") {
   REQUIRE(any2xx.ok());
   auto source = (*any2xx)->CreateSource(phase, {});
   REQUIRE(source.ok());
-  CHECK((*source)->Judge(200, "") == ErrorClass::kNone);
-  CHECK((*source)->Judge(204, "") == ErrorClass::kNone);
-  CHECK((*source)->Judge(302, "") == ErrorClass::kUnexpectedStatus);
-  CHECK((*source)->Judge(404, "") == ErrorClass::kHttp4xx);
-  CHECK((*source)->Judge(503, "") == ErrorClass::kHttp5xx);
+  CHECK((*source)->Judge(0, 200, "").error == ErrorClass::kNone);
+  CHECK((*source)->Judge(0, 204, "").error == ErrorClass::kNone);
+  CHECK((*source)->Judge(0, 302, "").error == ErrorClass::kUnexpectedStatus);
+  CHECK((*source)->Judge(0, 404, "").error == ErrorClass::kHttp4xx);
+  CHECK((*source)->Judge(0, 503, "").error == ErrorClass::kHttp5xx);
 
   auto created = CreateAdapter(Target({{"expect_status", 201}}));
   REQUIRE(created.ok());
   auto s2 = (*created)->CreateSource(phase, {});
-  CHECK((*s2)->Judge(201, "") == ErrorClass::kNone);
-  CHECK((*s2)->Judge(200, "") == ErrorClass::kUnexpectedStatus);
+  CHECK((*s2)->Judge(0, 201, "").error == ErrorClass::kNone);
+  CHECK((*s2)->Judge(0, 200, "").error == ErrorClass::kUnexpectedStatus);
 }
 
 TEST_CASE("bad http options are refused with the field path") {
