@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/status/status.h"
+#include "common/dataset.h"
 #include "common/error_class.h"
 #include "common/job_spec.h"
 
@@ -86,14 +88,41 @@ class Adapter {
   virtual std::string_view kind() const = 0;
   virtual const ConnectionSettings& connection() const = 0;
 
+  // --- Control operations: synchronous, before and after phases, never on the hot path. ---
+  // Defaults suit targets without collections (kind http).
+
+  // Prepares the target for `dataset` (may be null: no dataset): `create` makes the collection
+  // (dimension, metric, index parameters from the target's options; an existing one of the same
+  // name is replaced); otherwise attaches to the one another shard creates, waiting for it up
+  // to `timeout`. Must be called before CreateSource.
+  virtual absl::Status Setup(const Dataset* /*dataset*/, bool /*create*/, Duration /*timeout*/) {
+    return absl::OkStatus();
+  }
+  // Items stored in the collection. Unimplemented: the target has no way to count (the report
+  // says so instead of inventing a number).
+  virtual absl::StatusOr<int64_t> Count() {
+    return absl::UnimplementedError("this target kind has no count");
+  }
+  // Waits until the target has finished indexing what was inserted, up to `timeout`.
+  virtual absl::Status WaitReady(Duration /*timeout*/) { return absl::OkStatus(); }
+  // Removes what Setup created.
+  virtual absl::Status Teardown() { return absl::OkStatus(); }
+  // The server's version, for the report's provenance.
+  virtual absl::StatusOr<std::string> Version() {
+    return absl::UnimplementedError("this target kind reports no version");
+  }
+  // Remarks for the report (e.g. a protocol choice that affects the numbers).
+  virtual std::vector<std::string> Notes() const { return {}; }
+
   // Checks that this adapter can run `phase` (its op and parameters). The error names the
   // phase's field path.
   virtual absl::Status ValidatePhase(const PhaseSpec& phase) const = 0;
 
-  // A source for one thread's slice of `phase`. Thread-safe (const).
-  // REQUIRES: ValidatePhase(phase).ok().
+  // A source for one thread's slice of `phase` over `dataset` (null without one). Thread-safe
+  // (const). REQUIRES: ValidatePhase(phase).ok(), Setup() done.
   virtual absl::StatusOr<OperationSourcePtr> CreateSource(const PhaseSpec& phase,
-                                                          const SourceSlice& slice) const = 0;
+                                                          const SourceSlice& slice,
+                                                          const Dataset* dataset) const = 0;
 };
 using AdapterPtr = std::unique_ptr<Adapter>;
 

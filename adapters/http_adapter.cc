@@ -51,7 +51,8 @@ class HttpAdapter final : public Adapter {
     return absl::OkStatus();
   }
   absl::StatusOr<OperationSourcePtr> CreateSource(const PhaseSpec& /*phase*/,
-                                                  const SourceSlice& /*slice*/) const override {
+                                                  const SourceSlice& /*slice*/,
+                                                  const Dataset* /*dataset*/) const override {
     return std::make_unique<FixedRequestSource>(request_, expect_status_);
   }
 

@@ -44,6 +44,17 @@ absl::StatusOr<std::optional<int64_t>> OptionReader::Int(std::string_view key, i
   return std::optional<int64_t>(v);
 }
 
+absl::StatusOr<std::optional<bool>> OptionReader::Bool(std::string_view key) {
+  known_.emplace(key);
+  auto it = options_.find(key);
+  if (it == options_.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldPath(key), ": ", it->dump(), " is not a boolean; expected true or false"));
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
 absl::StatusOr<std::optional<std::map<std::string, std::string>>> OptionReader::StringMap(
     std::string_view key) {
   known_.emplace(key);

@@ -23,6 +23,7 @@ class OptionReader {
 
   absl::StatusOr<std::optional<std::string>> String(std::string_view key);
   absl::StatusOr<std::optional<int64_t>> Int(std::string_view key, int64_t min, int64_t max);
+  absl::StatusOr<std::optional<bool>> Bool(std::string_view key);
   absl::StatusOr<std::optional<std::map<std::string, std::string>>> StringMap(std::string_view key);
 
   // Fails on the first key that no getter above asked for.

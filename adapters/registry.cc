@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "adapters/chroma_adapter.h"
 #include "adapters/http_adapter.h"
 
 namespace vexbench {
@@ -16,6 +17,7 @@ using Factory = std::function<absl::StatusOr<AdapterPtr>(const TargetSpec&)>;
 
 const std::map<std::string_view, Factory>& Factories() {
   static const auto* factories = new std::map<std::string_view, Factory>{
+      {"chroma", CreateChromaAdapter},
       {"http", CreateHttpAdapter},
   };
   return *factories;

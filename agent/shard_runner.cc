@@ -1,7 +1,9 @@
 #include "agent/shard_runner.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <latch>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +21,19 @@ namespace {
 
 // Open-loop connection pool when the phase does not say: enough for 64 requests in flight.
 constexpr int kDefaultOpenLoopConnections = 64;
+constexpr auto kSetupTimeout = std::chrono::seconds(60);
+// How long the count may take to reach the dataset's size after a load (indexing lag).
+constexpr auto kCountTimeout = std::chrono::seconds(30);
+
+// Ground truth of synthetic datasets is cached here: $VEXBENCH_CACHE, else
+// $HOME/.cache/vexbench, else /tmp/vexbench-cache.
+std::string DatasetCacheDir() {
+  if (const char* dir = std::getenv("VEXBENCH_CACHE"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.cache/vexbench";
+  }
+  return "/tmp/vexbench-cache";
+}
 
 int64_t ShareOffset(int64_t total, int parts, int index) {
   return index * (total / parts) + std::min<int64_t>(index, total % parts);
@@ -79,15 +94,19 @@ absl::Status ShardRunner::CreateAdapters() {
 
 void ShardRunner::Run() {
   absl::Status status = CreateAdapters();
-  MonoTime start = anchor_.FromUnixMicros(assignment_.start_at_unix_us);
+  if (status.ok()) status = LoadDatasetAndSetUp();
+  // Setup may take longer than the start margin: then the shard starts when it is ready.
+  MonoTime start = std::max(anchor_.FromUnixMicros(assignment_.start_at_unix_us), MonoClock::now());
   for (int i = 0; status.ok() && i < static_cast<int>(spec_.phases.size()); ++i) {
     if (cancelled_) {
       status = absl::CancelledError("cancelled");
       break;
     }
     status = RunPhase(i, start);
+    if (status.ok() && spec_.phases[i].op == "insert") status = CheckCountAfterLoad(i);
     start = MonoClock::now();
   }
+  TearDown();
   v1::AgentMessage message;
   v1::Done* done = message.mutable_done();
   done->set_job_id(assignment_.job_id);
@@ -95,6 +114,94 @@ void ShardRunner::Run() {
   done->set_ok(status.ok());
   if (!status.ok()) done->set_error(std::string(status.message()));
   sink_.Send(std::move(message));
+}
+
+absl::Status ShardRunner::LoadDatasetAndSetUp() {
+  if (!spec_.dataset.is_null()) {
+    auto dataset_spec = ParseDatasetSpec(spec_.dataset);
+    if (!dataset_spec.ok()) return dataset_spec.status();
+    auto dataset = LoadDataset(*dataset_spec, DatasetCacheDir());
+    if (!dataset.ok()) return dataset.status();
+    dataset_ = *std::move(dataset);
+    if (assignment_.shard_index == 0) {
+      v1::AgentMessage m;
+      m.mutable_dataset_report()->set_job_id(assignment_.job_id);
+      m.mutable_dataset_report()->set_identity_json(dataset_->Identity().dump());
+      sink_.Send(std::move(m));
+    }
+  }
+  const bool create = assignment_.shard_index == 0;
+  for (size_t t = 0; t < adapters_.size(); ++t) {
+    Adapter& adapter = *adapters_[t];
+    if (absl::Status s = adapter.Setup(dataset_.get(), create, kSetupTimeout); !s.ok()) {
+      return absl::Status(s.code(), spec_.targets[t].name + ": setup: " + std::string(s.message()));
+    }
+    if (!create) continue;
+    v1::AgentMessage m;
+    v1::TargetReport* r = m.mutable_target_report();
+    r->set_job_id(assignment_.job_id);
+    r->set_target(spec_.targets[t].name);
+    if (auto version = adapter.Version(); version.ok()) r->set_version(*version);
+    for (const std::string& note : adapter.Notes()) r->add_notes(note);
+    sink_.Send(std::move(m));
+  }
+  return absl::OkStatus();
+}
+
+// After a load phase the collection must hold the whole dataset: never benchmark an empty or
+// half-filled collection. Every shard waits for the full count (so this is also the barrier
+// between the load and what follows), then shard 0 reports it.
+absl::Status ShardRunner::CheckCountAfterLoad(int phase_index) {
+  const PhaseSpec& phase = spec_.phases[phase_index];
+  if (dataset_ == nullptr) return absl::OkStatus();
+  const int64_t expected = dataset_->count();
+  for (size_t t = 0; t < adapters_.size(); ++t) {
+    if (!phase.targets.empty() && std::find(phase.targets.begin(), phase.targets.end(),
+                                            spec_.targets[t].name) == phase.targets.end()) {
+      continue;
+    }
+    Adapter& adapter = *adapters_[t];
+    v1::AgentMessage m;
+    v1::TargetReport* r = m.mutable_target_report();
+    r->set_job_id(assignment_.job_id);
+    r->set_shard_index(assignment_.shard_index);
+    r->set_target(spec_.targets[t].name);
+    r->set_phase(phase.name);
+    r->set_expected(expected);
+    absl::Status ready = adapter.WaitReady(kSetupTimeout);
+    absl::StatusOr<int64_t> count = absl::UnknownError("not counted");
+    const MonoTime until = MonoClock::now() + kCountTimeout;
+    do {
+      count = adapter.Count();
+      if (!count.ok() || *count >= expected || cancelled_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } while (MonoClock::now() < until);
+    if (!count.ok() && count.status().code() == absl::StatusCode::kUnimplemented) {
+      r->set_count(-1);
+      r->set_count_note(std::string(count.status().message()));
+      sink_.Send(std::move(m));
+      continue;
+    }
+    const std::string where = spec_.targets[t].name + " after phase " + phase.name + ": ";
+    if (!ready.ok()) return absl::Status(ready.code(), where + std::string(ready.message()));
+    if (!count.ok()) return absl::Status(count.status().code(), where + std::string(count.status().message()));
+    r->set_count(*count);
+    sink_.Send(std::move(m));
+    if (*count != expected) {
+      return absl::FailedPreconditionError(where + "the collection holds " + std::to_string(*count) +
+                                           " items, expected " + std::to_string(expected) +
+                                           "; the load failed, so later phases would measure a "
+                                           "half-filled collection");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Single-shard jobs drop what they created. With several shards the others may still be
+// running when shard 0 ends, so the collection is left in place (the report notes it).
+void ShardRunner::TearDown() {
+  if (assignment_.shard_index != 0 || assignment_.shard_count != 1) return;
+  for (auto& adapter : adapters_) (void)adapter->Teardown();
 }
 
 void ShardRunner::Cancel() {
@@ -155,7 +262,7 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
       const int64_t from = shard_offset + ShareOffset(shard_workers, threads, th);
       const double share = static_cast<double>(n) / static_cast<double>(workers);
       SourceSlice slice{assignment_.shard_index, assignment_.shard_count, th, threads};
-      auto source = adapter.CreateSource(phase, slice);
+      auto source = adapter.CreateSource(phase, slice, dataset_.get());
       if (!source.ok()) return source.status();
       DriverPlan plan{.start = start, .measure_from = measure_from, .deadline = deadline};
       plan.connections = static_cast<int>(n);

@@ -17,6 +17,7 @@
 #include "adapters/adapter.h"
 #include "agent/engine.h"
 #include "common/clock.h"
+#include "common/dataset.h"
 #include "common/job_spec.h"
 #include "proto/vexbench.pb.h"
 
@@ -55,6 +56,9 @@ class ShardRunner {
  private:
   struct Series;
   absl::Status CreateAdapters();
+  absl::Status LoadDatasetAndSetUp();
+  absl::Status CheckCountAfterLoad(int phase_index);
+  void TearDown();
   // Runs one phase from `start`; returns when every driver has finished.
   absl::Status RunPhase(int phase_index, MonoTime start);
   absl::Status StartDrivers(int phase_index, MonoTime start, std::vector<Series>& series);
@@ -66,6 +70,7 @@ class ShardRunner {
   ShardSink& sink_;
   const WallClockAnchor anchor_;
   std::vector<AdapterPtr> adapters_;  // by target index
+  std::shared_ptr<const Dataset> dataset_;  // null when the job has none
   int64_t interval_seq_ = 0;
 
   std::mutex mu_;

@@ -91,6 +91,7 @@ class Dataset {
   std::string query_text_;
   std::vector<uint64_t> query_offsets_;
   std::string content_hash_;
+  std::string truth_source_;  // "file", "computed" or "cache" (for Identity())
 };
 
 // Loads (or generates) the dataset, reads or computes its ground truth, encodes the JSON.

@@ -24,6 +24,18 @@ std::string FormatResultTable(const nlohmann::json& report) {
                           r["errors"].get<int64_t>(), r["throughput_rps"].get<double>(),
                           l["p50"].get<double>(), l["p90"].get<double>(), l["p99"].get<double>(),
                           l["p999"].get<double>(), l["max"].get<double>());
+    if (r.contains("items")) {
+      absl::StrAppendFormat(&out, "%-12s %d items, %.1f items/s", "", r["items"].get<int64_t>(),
+                            r["items_per_s"].get<double>());
+      if (r.contains("count_after") && !r["count_after"].is_null()) {
+        absl::StrAppendFormat(&out, "; count after the phase %d", r["count_after"].get<int64_t>());
+      }
+      out += "\n";
+    }
+    if (r.contains("recall_at_k")) {
+      absl::StrAppendFormat(&out, "%-12s recall@%d %.4f\n", "", r["recall_at_k"]["k"].get<int>(),
+                            r["recall_at_k"]["mean"].get<double>());
+    }
     if (r["errors"].get<int64_t>() > 0) {
       std::string classes;
       for (const auto& [name, count] : r["errors_by_class"].items()) {

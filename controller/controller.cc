@@ -174,6 +174,8 @@ void Controller::AgentMessage(int64_t session, const v1::AgentMessage& message) 
     }
     case v1::AgentMessage::kInterval:
     case v1::AgentMessage::kPhaseEnd:
+    case v1::AgentMessage::kTargetReport:
+    case v1::AgentMessage::kDatasetReport:
     case v1::AgentMessage::kDone: {
       auto job = running_.find(agent.job_id);
       if (job == running_.end()) return;  // a late message of a job that ended

@@ -60,6 +60,15 @@ void JobExecution::OnAgentMessage(int shard, const v1::AgentMessage& message) {
           agent.started_unix_us = message.phase_end().started_unix_us() - agent.clock_offset_us;
         }
         break;
+      case v1::AgentMessage::kTargetReport:
+        target_reports_.push_back(message.target_report());
+        break;
+      case v1::AgentMessage::kDatasetReport:
+        if (dataset_identity_.is_null()) {
+          dataset_identity_ = nlohmann::json::parse(message.dataset_report().identity_json(),
+                                                    nullptr, /*allow_exceptions=*/false);
+        }
+        break;
       case v1::AgentMessage::kDone:
         if (agent.state == "running") {
           agent.state = message.done().ok() ? "done" : (cancelled_ ? "cancelled" : "failed");
@@ -159,6 +168,8 @@ JobRecord JobExecution::RecordLocked(const std::string& state) const {
   record.started_unix_us = started_unix_us_;
   record.ended_unix_us = UnixMicrosNow();
   record.agents = agents_;
+  record.target_reports = target_reports_;
+  record.dataset = dataset_identity_;
   if (!merge_error_.empty()) record.error = merge_error_;
   for (const AgentRecord& a : agents_) {
     if (record.error.empty() && !a.error.empty()) record.error = a.name + ": " + a.error;

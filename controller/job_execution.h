@@ -95,6 +95,8 @@ class JobExecution {
   bool cancelled_ = false;
   bool interrupted_ = false;
   std::map<int64_t, int> shards_by_seq_;  // how many shards reported each interval
+  std::vector<v1::TargetReport> target_reports_;
+  nlohmann::json dataset_identity_;
   std::string merge_error_;
   std::function<void(const IntervalProgress&)> progress_;
 };

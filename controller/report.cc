@@ -39,6 +39,11 @@ double MetricValue(const Threshold& t, const SeriesTotals& totals, double durati
     case Threshold::Metric::kMean: return totals.latency.Mean() / 1000.0;
     case Threshold::Metric::kThroughput:
       return duration_s > 0 ? static_cast<double>(totals.counters.requests) / duration_s : 0;
+    case Threshold::Metric::kRecall:
+      return totals.counters.recall_expected > 0
+                 ? static_cast<double>(totals.counters.recall_hits) /
+                       static_cast<double>(totals.counters.recall_expected)
+                 : 0;
     case Threshold::Metric::kErrors:
       if (!t.percent) return static_cast<double>(totals.counters.errors);
       return totals.counters.requests > 0 ? 100.0 * static_cast<double>(totals.counters.errors) /
@@ -65,6 +70,27 @@ bool IsSecretKey(const std::string& key) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
+}
+
+// The spec's targets with what the shards learned: server version and remarks.
+nlohmann::json TargetsWithProvenance(nlohmann::json targets,
+                                     const std::vector<v1::TargetReport>& reports) {
+  for (auto& t : targets) {
+    for (const v1::TargetReport& r : reports) {
+      if (!r.phase().empty() || r.target() != t.value("name", "")) continue;
+      if (!r.version().empty()) t["version"] = r.version();
+      if (r.notes_size() > 0) t["notes"] = std::vector<std::string>(r.notes().begin(), r.notes().end());
+    }
+  }
+  return targets;
+}
+
+int PhaseK(const nlohmann::json& spec, const std::string& phase) {
+  if (!spec.is_object() || !spec.contains("phases")) return 0;
+  for (const auto& p : spec["phases"]) {
+    if (p.value("name", "") == phase) return p.value("k", 10);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -177,8 +203,12 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
   }
   report["environment"] = {
       {"agents", agents},
-      {"targets", has_spec ? spec.value("targets", nlohmann::json::array()) : nlohmann::json::array()},
-      {"dataset", has_spec ? spec.value("dataset", nlohmann::json()) : nlohmann::json()},
+      {"targets", TargetsWithProvenance(has_spec ? spec.value("targets", nlohmann::json::array())
+                                                 : nlohmann::json::array(),
+                                        job.target_reports)},
+      {"dataset", !job.dataset.is_null() ? job.dataset
+                                         : (has_spec ? spec.value("dataset", nlohmann::json())
+                                                     : nlohmann::json())},
       {"start_skew_us", last_start - first_start},
                            {"started", FormatUnixMicrosIso8601(job.started_unix_us)},
                            {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)}};
@@ -201,6 +231,25 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
         {"bytes_sent", t.counters.bytes_sent},
         {"bytes_received", t.counters.bytes_received},
         {"latency_clamped", t.counters.clamped}};
+    if (t.counters.items > 0) {
+      r["items"] = t.counters.items;
+      r["items_per_s"] = duration_s > 0 ? static_cast<double>(t.counters.items) / duration_s : 0;
+    }
+    if (t.counters.recall_expected > 0) {
+      r["recall_at_k"] = {{"k", PhaseK(spec, id.phase)},
+                          {"mean", static_cast<double>(t.counters.recall_hits) /
+                                       static_cast<double>(t.counters.recall_expected)}};
+    }
+    for (const v1::TargetReport& tr : job.target_reports) {
+      if (tr.target() != id.target || tr.phase() != id.phase || tr.shard_index() != 0) continue;
+      if (tr.count() >= 0) {
+        r["count_after"] = tr.count();
+        r["count_expected"] = tr.expected();
+      } else {
+        r["count_after"] = nullptr;
+        r["count_note"] = tr.count_note();
+      }
+    }
     if (t.open_loop) {
       r["wait_ms"] = Percentiles(t.wait);
       r["late_sends"] = t.counters.late_sends;

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "controller/interval_merger.h"
 #include "controller/threshold.h"
+#include "proto/vexbench.pb.h"
 #include "nlohmann/json.hpp"
 
 namespace vexbench {
@@ -40,6 +41,8 @@ struct JobRecord {
   int64_t started_unix_us = 0;
   int64_t ended_unix_us = 0;
   std::vector<AgentRecord> agents;  // by shard index
+  std::vector<v1::TargetReport> target_reports;  // versions, notes, counts after load phases
+  nlohmann::json dataset;  // the dataset's identity (null without one)
 };
 
 // The verdict of each threshold on each matching result, in report order.

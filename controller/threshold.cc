@@ -11,8 +11,8 @@ namespace {
 
 constexpr std::string_view kForms =
     "expected \"[phase.]metric op value\" with metric p50|p90|p95|p99|p999|max|mean (value a "
-    "duration like 50ms), throughput (requests/s) or errors (a count or a percentage like 0.1%), "
-    "and op <, <=, > or >=";
+    "duration like 50ms), throughput (requests/s), errors (a count or a percentage like 0.1%) or "
+    "recall@K (0..1), and op <, <=, > or >=";
 
 absl::Status Bad(std::string_view expr, std::string_view what) {
   return absl::InvalidArgumentError("thresholds: \"" + std::string(expr) + "\": " +
@@ -80,6 +80,13 @@ absl::StatusOr<Threshold> ParseThreshold(std::string_view expr) {
     t.metric = Threshold::Metric::kThroughput;
   } else if (metric == "errors") {
     t.metric = Threshold::Metric::kErrors;
+  } else if (metric.starts_with("recall@")) {
+    t.metric = Threshold::Metric::kRecall;
+    const std::string_view k = metric.substr(7);
+    auto [ptr, ec] = std::from_chars(k.data(), k.data() + k.size(), t.recall_k);
+    if (ec != std::errc() || ptr != k.data() + k.size() || t.recall_k < 1) {
+      return Bad(expr, "'" + std::string(metric) + "' has no valid K");
+    }
   } else {
     return Bad(expr, "unknown metric '" + std::string(metric) + "'");
   }
@@ -93,6 +100,9 @@ absl::StatusOr<Threshold> ParseThreshold(std::string_view expr) {
       t.limit = std::chrono::duration<double, std::milli>(*d).count();
       break;
     }
+    case Threshold::Metric::kRecall:
+      if (!ParseNumber(value, t.limit)) return Bad(expr, "'" + std::string(value) + "' is not a number");
+      break;
     case Threshold::Metric::kThroughput:
       if (value.ends_with("/s")) value.remove_suffix(2);
       if (!ParseNumber(value, t.limit)) return Bad(expr, "'" + std::string(value) + "' is not a number");

@@ -38,3 +38,24 @@ build_vexbench() {
   fi
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
+
+# The ChromaDB 1.0 test server (targets.md): npm packages pinned, installed once into the build
+# directory, outside git. Newer bindings need glibc 2.38+, which Debian 12 lacks.
+CHROMA_DIR="${CHROMA_DIR:-$BUILD_DIR/chroma-target}"
+ensure_chroma() {
+  if [ -f "$CHROMA_DIR/node_modules/chromadb/dist/cli.mjs" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
+  fi
+  mkdir -p "$CHROMA_DIR"
+  cat > "$CHROMA_DIR/package.json" <<'JSON'
+{ "name": "chroma-target", "private": true,
+  "dependencies": { "chromadb": "3.0.10", "chromadb-js-bindings-linux-x64-gnu": "1.0.5" },
+  "overrides": { "chromadb-js-bindings-linux-x64-gnu": "1.0.5" } }
+JSON
+  echo "Installing the ChromaDB test server (npm, about 110 MB, once) into $CHROMA_DIR"
+  (cd "$CHROMA_DIR" && npm install --no-audit --no-fund --loglevel=error)
+}

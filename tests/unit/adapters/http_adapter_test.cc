@@ -23,7 +23,7 @@ TargetSpec Target(nlohmann::json options, std::string url = "http://127.0.0.1:80
 std::string RequestOf(const Adapter& adapter) {
   PhaseSpec phase;
   phase.op = "request";
-  auto source = adapter.CreateSource(phase, SourceSlice{});
+  auto source = adapter.CreateSource(phase, SourceSlice{}, nullptr);
   REQUIRE(source.ok());
   std::string scratch;
   uint64_t tag = 0;
@@ -64,7 +64,7 @@ TEST_CASE("answers are judged against the expected status") {
   phase.op = "request";
   auto any2xx = CreateAdapter(Target(nlohmann::json::object()));
   REQUIRE(any2xx.ok());
-  auto source = (*any2xx)->CreateSource(phase, {});
+  auto source = (*any2xx)->CreateSource(phase, {}, nullptr);
   REQUIRE(source.ok());
   CHECK((*source)->Judge(0, 200, "").error == ErrorClass::kNone);
   CHECK((*source)->Judge(0, 204, "").error == ErrorClass::kNone);
@@ -74,7 +74,7 @@ TEST_CASE("answers are judged against the expected status") {
 
   auto created = CreateAdapter(Target({{"expect_status", 201}}));
   REQUIRE(created.ok());
-  auto s2 = (*created)->CreateSource(phase, {});
+  auto s2 = (*created)->CreateSource(phase, {}, nullptr);
   CHECK((*s2)->Judge(0, 201, "").error == ErrorClass::kNone);
   CHECK((*s2)->Judge(0, 200, "").error == ErrorClass::kUnexpectedStatus);
 }

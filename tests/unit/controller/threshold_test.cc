@@ -38,6 +38,12 @@ TEST_CASE("threshold expressions parse into phase, metric, operator and limit") 
   CHECK(!t->percent);
   CHECK(t->limit == 3);
 
+  t = ParseThreshold("search.recall@10 >= 0.95");
+  REQUIRE(t.ok());
+  CHECK(t->metric == Threshold::Metric::kRecall);
+  CHECK(t->recall_k == 10);
+  CHECK(t->limit == Approx(0.95));
+
   t = ParseThreshold("a.mean > 1.5s");
   REQUIRE(t.ok());
   CHECK(t->metric == Threshold::Metric::kMean);
@@ -70,6 +76,7 @@ TEST_CASE("malformed thresholds name the expression and the accepted forms") {
   check("throughput > fast", "'fast' is not a number");
   check(".p99 < 5ms", "empty phase name");
   check("errors < lots%", "is not a number");
+  check("search.recall@ten > 0.9", "'recall@ten' has no valid K");
 }
 
 }  // namespace

@@ -1,0 +1,44 @@
+#include "adapters/vector_requests.h"
+
+#include <algorithm>
+
+namespace vexbench {
+
+std::string HostHeader(const Url& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  std::string out = "Host: " + (ipv6 ? "[" + url.host + "]" : url.host);
+  if (url.port != 80) out += ":" + std::to_string(url.port);
+  return out + "\r\n";
+}
+
+void AppendJsonRequest(std::string& out, std::string_view method, std::string_view path,
+                       std::string_view host_header, std::string_view extra_headers,
+                       std::string_view body) {
+  char length[32];
+  const int n = std::snprintf(length, sizeof length, "%zu", body.size());
+  out.append(method).append(" ").append(path).append(" HTTP/1.1\r\n");
+  out.append(host_header);
+  out.append("Content-Type: application/json\r\n");
+  out.append(extra_headers);
+  out.append("Content-Length: ").append(length, static_cast<size_t>(n)).append("\r\n\r\n");
+  out.append(body);
+}
+
+std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice) {
+  const auto split = [](int64_t begin, int64_t end, int parts, int index) {
+    const int64_t n = end - begin;
+    const int64_t from = begin + index * (n / parts) + std::min<int64_t>(index, n % parts);
+    return std::make_pair(from, from + n / parts + (index < n % parts ? 1 : 0));
+  };
+  const auto shard = split(0, count, slice.shard_count, slice.shard_index);
+  return split(shard.first, shard.second, slice.thread_count, slice.thread_index);
+}
+
+void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
+                 Verdict& verdict) {
+  const int kk = std::min(k, dataset.truth_k());
+  verdict.recall_k = kk;
+  verdict.recall_hits = static_cast<int32_t>(std::lround(RecallAtK(found, dataset.truth(q), kk) * kk));
+}
+
+}  // namespace vexbench

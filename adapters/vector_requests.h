@@ -1,0 +1,34 @@
+// Pieces the vector adapters share: JSON request framing, dataset slicing, recall judging.
+#ifndef VEXBENCH_ADAPTERS_VECTOR_REQUESTS_H_
+#define VEXBENCH_ADAPTERS_VECTOR_REQUESTS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "adapters/adapter.h"
+#include "common/job_spec.h"
+
+namespace vexbench {
+
+// "Host: h:p\r\n" as sent by every request to `url` (IPv6 literals bracketed).
+std::string HostHeader(const Url& url);
+
+// Appends a complete request with a JSON body: request line, `host_header` (from HostHeader),
+// Content-Type, `extra_headers` (each "Name: value\r\n"), Content-Length, body.
+void AppendJsonRequest(std::string& out, std::string_view method, std::string_view path,
+                       std::string_view host_header, std::string_view extra_headers,
+                       std::string_view body);
+
+// The dataset ids [begin, end) one thread of one shard inserts: the shards split the ids
+// without overlap, then the shard's threads split its part.
+std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice);
+
+// Fills the recall fields of `verdict` from the ids an answer returned for query `q`.
+void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
+                 Verdict& verdict);
+
+}  // namespace vexbench
+
+#endif  // VEXBENCH_ADAPTERS_VECTOR_REQUESTS_H_
