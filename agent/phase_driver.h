@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "agent/driver.h"
 #include "agent/http_connection.h"
 #include "agent/load_profile.h"
 #include "agent/series_recorder.h"
@@ -37,25 +38,23 @@ struct DriverPlan {
   std::optional<ArrivalGenerator> arrivals;
 };
 
-class PhaseDriver final : public HttpConnection::Listener {
+class PhaseDriver final : public Driver, public HttpConnection::Listener {
  public:
   PhaseDriver(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
               const ConnectionSettings& settings, OperationSourcePtr source, DriverPlan plan,
               std::function<void()> on_done);
-  ~PhaseDriver();
+  ~PhaseDriver() override;
 
-  void Start();
-  // Stops sending, aborts what is in flight without recording it; `on_done` follows.
-  void Cancel();
-  // The operations of this driver's source: one recorder (and result series) each.
-  const std::vector<std::string>& ops() const { return ops_; }
-  // Moves what was measured since the last drain into `sinks` (one per op, same order).
-  void DrainInto(std::vector<SeriesRecorder>& sinks) {
+  // Driver
+  void Start() override;
+  void Cancel() override;
+  const std::vector<std::string>& ops() const override { return ops_; }
+  void DrainInto(std::vector<SeriesRecorder>& sinks) override {
     for (size_t i = 0; i < recorders_.size(); ++i) recorders_[i].DrainInto(sinks[i]);
   }
+  MonoTime began() const override { return began_; }
+
   bool open_loop() const { return plan_.arrivals.has_value(); }
-  // When the driver actually began (its start timer fired); MonoTime::max() before that.
-  MonoTime began() const { return began_; }
 
   // HttpConnection::Listener
   void OnExchangeDone(HttpConnection& connection, const HttpOutcome& outcome) override;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/registry.h"
+#include "agent/file_driver.h"
 #include "agent/phase_driver.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -73,7 +74,7 @@ struct ShardRunner::Series {
   std::string phase;
   std::vector<std::string> ops;  // the sources' operations; one result series each
   bool open_loop = false;
-  std::vector<std::pair<int, std::unique_ptr<PhaseDriver>>> drivers;  // (thread, driver)
+  std::vector<std::pair<int, DriverPtr>> drivers;  // (thread, driver)
   std::vector<SeriesRecorder> accumulated;  // by op; drained from the drivers, under mu_
 };
 
@@ -251,7 +252,9 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
     }
     const Adapter& adapter = *adapters_[t];
     if (absl::Status s = adapter.ValidatePhase(phase); !s.ok()) return s;
-    auto endpoint = Resolve(adapter.connection().url, target.path + ".url");
+    const bool file_system = adapter.kind() == "fs";
+    absl::StatusOr<tcp::endpoint> endpoint = tcp::endpoint();
+    if (!file_system) endpoint = Resolve(adapter.connection().url, target.path + ".url");
     if (!endpoint.ok()) return endpoint.status();
     Series& s = series.emplace_back();
     s.target_index = t;
@@ -262,8 +265,6 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
       const int64_t from = shard_offset + ShareOffset(shard_workers, threads, th);
       const double share = static_cast<double>(n) / static_cast<double>(workers);
       SourceSlice slice{assignment_.shard_index, assignment_.shard_count, th, threads};
-      auto source = adapter.CreateSource(phase, slice, dataset_.get());
-      if (!source.ok()) return source.status();
       DriverPlan plan{.start = start, .measure_from = measure_from, .deadline = deadline};
       plan.connections = static_cast<int>(n);
       if (phase.requests) plan.request_budget = ProportionalShare(*phase.requests, workers, from, n);
@@ -276,13 +277,23 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
       } else if (!points.empty()) {
         plan.concurrency = profile.Scaled(share);
       }
-      auto driver = std::make_unique<PhaseDriver>(
-          engine_.context(th), *endpoint, adapter.connection(), *std::move(source),
-          std::move(plan), [this] {
-            std::lock_guard lock(mu_);
-            --drivers_running_;
-            cv_.notify_all();
-          });
+      auto on_done = [this] {
+        std::lock_guard lock(mu_);
+        --drivers_running_;
+        cv_.notify_all();
+      };
+      DriverPtr driver;
+      if (file_system) {
+        auto created = CreateFileDriver(engine_.context(th), adapter, phase, slice, dataset_.get(),
+                                        std::move(plan), on_done);
+        if (!created.ok()) return created.status();
+        driver = *std::move(created);
+      } else {
+        auto source = adapter.CreateSource(phase, slice, dataset_.get());
+        if (!source.ok()) return source.status();
+        driver = std::make_unique<PhaseDriver>(engine_.context(th), *endpoint, adapter.connection(),
+                                               *std::move(source), std::move(plan), on_done);
+      }
       if (s.ops.empty()) {
         s.ops = driver->ops();
         s.accumulated.resize(s.ops.size());
