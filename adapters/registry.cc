@@ -8,7 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adapters/chroma_adapter.h"
+#include "adapters/fs_adapter.h"
 #include "adapters/http_adapter.h"
+#include "adapters/qdrant_adapter.h"
+#include "adapters/vexfs_adapter.h"
+#include "adapters/weaviate_adapter.h"
 
 namespace vexbench {
 namespace {
@@ -18,7 +22,11 @@ using Factory = std::function<absl::StatusOr<AdapterPtr>(const TargetSpec&)>;
 const std::map<std::string_view, Factory>& Factories() {
   static const auto* factories = new std::map<std::string_view, Factory>{
       {"chroma", CreateChromaAdapter},
+      {"fs", CreateFsAdapter},
       {"http", CreateHttpAdapter},
+      {"qdrant", CreateQdrantAdapter},
+      {"vexfs", CreateVexfsAdapter},
+      {"weaviate", CreateWeaviateAdapter},
   };
   return *factories;
 }

@@ -1,0 +1,14 @@
+// Kind `vexfs` (being written).
+#ifndef VEXBENCH_ADAPTERS_VEXFS_ADAPTER_H_
+#define VEXBENCH_ADAPTERS_VEXFS_ADAPTER_H_
+
+#include "absl/status/statusor.h"
+#include "adapters/adapter.h"
+
+namespace vexbench {
+
+absl::StatusOr<AdapterPtr> CreateVexfsAdapter(const TargetSpec& target);
+
+}  // namespace vexbench
+
+#endif  // VEXBENCH_ADAPTERS_VEXFS_ADAPTER_H_
