@@ -243,7 +243,11 @@ int64_t Histogram::Max() const {
 }
 
 void Histogram::Reset() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  // Only the non-zero range can hold counts: clearing it is enough, and cheap for the usual
+  // latency histogram that occupies a few percent of its ~190 KB array.
+  if (min_nonzero_index_ >= 0) {
+    std::fill(counts_.begin() + min_nonzero_index_, counts_.begin() + max_nonzero_index_ + 1, 0);
+  }
   total_count_ = 0;
   clamped_count_ = 0;
   min_nonzero_index_ = -1;
