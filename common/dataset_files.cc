@@ -77,7 +77,7 @@ absl::Status ReadVecs(const std::string& path, int64_t limit, int64_t& rows, int
                       std::vector<Out>& out, bool* more) {
   File file(std::fopen(path.c_str(), "rb"));
   if (file == nullptr) return OpenError(path, errno);
-  struct stat info;
+  struct stat info = {};
   const int64_t file_size = fstat(fileno(file.get()), &info) == 0 ? info.st_size : 0;
   rows = 0;
   dim = 0;

@@ -203,7 +203,8 @@ IntMatrix ExactNeighbors(const FloatMatrix& base, const FloatMatrix& queries, in
 
 double RecallAtK(std::span<const int64_t> found, std::span<const int32_t> truth, int k) {
   if (k <= 0) return 0.0;
-  std::vector<int32_t> expected(truth.begin(), truth.begin() + std::min<size_t>(truth.size(), k));
+  std::span<const int32_t> top = truth.first(std::min<size_t>(truth.size(), k));
+  std::vector<int32_t> expected(top.begin(), top.end());
   std::sort(expected.begin(), expected.end());
   std::vector<bool> matched(expected.size(), false);
   int hits = 0;

@@ -319,14 +319,15 @@ TEST_CASE("Synthetic distributions have the documented shape") {
     REQUIRE(groups.size() == 5);
     for (const auto& group : groups) {
       CHECK(group.size() > 200);  // ~400 each
+      const double size = static_cast<double>(group.size());
       double squares = 0;
       for (int j = 0; j < 16; ++j) {
         double mean = 0;
         for (int64_t i : group) mean += data->vector(i)[j];
-        mean /= group.size();
+        mean /= size;
         for (int64_t i : group) squares += std::pow(data->vector(i)[j] - mean, 2);
       }
-      CHECK(std::sqrt(squares / (group.size() * 16)) == Approx(0.05).epsilon(0.1));
+      CHECK(std::sqrt(squares / (size * 16)) == Approx(0.05).epsilon(0.1));
     }
   }
   SECTION("cosine vectors are not normalized") {
@@ -431,6 +432,7 @@ DatasetSpec WriteFvecsDataset(const TempDir& dir, const std::vector<std::vector<
 // Base vectors on a line (i, 0); the neighbours of a query at (x, 0) are obvious.
 std::vector<std::vector<float>> Line(int n) {
   std::vector<std::vector<float>> rows;
+  rows.reserve(n);
   for (int i = 0; i < n; ++i) rows.push_back({static_cast<float>(i), 0});
   return rows;
 }
