@@ -268,8 +268,11 @@ class ChromaAdapter final : public Adapter {
     if (dataset == nullptr || collection_id_.empty()) {
       return absl::FailedPreconditionError("chroma: Setup() must run before the phases");
     }
+    // The url's own path (a proxy prefix) goes before the API path, as for control calls.
+    std::string prefix = connection_.url.target;
+    if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
     return std::make_unique<ChromaSource>(phase, slice, *dataset,
-                                          collections_ + "/" + collection_id_,
+                                          prefix + collections_ + "/" + collection_id_,
                                           HostHeader(connection_.url), header_lines_, max_batch_);
   }
 

@@ -131,9 +131,11 @@ void PhaseDriver::OnExchangeDone(HttpConnection& connection, const HttpOutcome& 
       SeriesRecorder& recorder = recorders_[verdict.op];
       recorder.RecordOperation(verdict.error, now - slot.origin, outcome.bytes_sent,
                                outcome.bytes_received);
-      if (verdict.error == ErrorClass::kNone) {
-        recorder.RecordVerdictExtras(verdict.items, verdict.recall_hits, verdict.recall_k);
-      }
+      // Items count even for a partly failed batch (what the target stored); recall only from
+      // answers that succeeded.
+      recorder.RecordVerdictExtras(verdict.items,
+                                   verdict.error == ErrorClass::kNone ? verdict.recall_hits : -1,
+                                   verdict.recall_k);
     }
   }
   if (open_loop()) {

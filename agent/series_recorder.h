@@ -32,7 +32,7 @@ class SeriesRecorder {
       ++counters_.errors_by_class[static_cast<int>(error)];
     }
   }
-  // A successful operation's items and, for a query answer, its recall.
+  // The items an operation handled and, for a successful query answer, its recall (-1: none).
   void RecordVerdictExtras(int64_t items, int32_t recall_hits, int32_t recall_k) {
     counters_.items += items;
     if (recall_hits >= 0) {
