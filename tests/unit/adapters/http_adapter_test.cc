@@ -38,7 +38,7 @@ TEST_CASE("a GET request is built once with Host and no body") {
   CHECK((*adapter)->connection().max_body_bytes == 64ull << 20);
 }
 
-TEST_CASE("method, headers and an inline body are sent; Content-Length is computed") {
+TEST_CASE("method, headers and an inline body are sent - Content-Length is computed") {
   auto adapter = CreateAdapter(Target({{"method", "POST"},
                                        {"headers", {{"Content-Type", "application/json"},
                                                     {"Content-Length", "999"}}},
@@ -94,7 +94,7 @@ TEST_CASE("bad http options are refused with the field path") {
   check({{"body_file", "/nonexistent/file"}}, "targets[0].body_file: cannot read '/nonexistent/file'");
 }
 
-TEST_CASE("the http kind only runs request phases; unknown kinds are named") {
+TEST_CASE("the http kind only runs request phases - unknown kinds are named") {
   auto adapter = CreateAdapter(Target(nlohmann::json::object()));
   REQUIRE(adapter.ok());
   PhaseSpec phase;

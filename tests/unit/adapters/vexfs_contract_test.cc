@@ -528,7 +528,7 @@ TEST_CASE("vexfs: a refused login fails Setup before anything is created") {
   CHECK(f.server.requests().size() == 1);
 }
 
-TEST_CASE("vexfs: no dialect has a count route; Count is Unimplemented and asks nothing") {
+TEST_CASE("vexfs: no dialect has a count route - Count is Unimplemented and asks nothing") {
   for (const DialectCase& c : DialectCases()) {
     SECTION(c.dialect) {
       Fixture f({{"dialect", c.dialect}, {"api_key", kDevKey}});
@@ -543,7 +543,7 @@ TEST_CASE("vexfs: no dialect has a count route; Count is Unimplemented and asks 
   }
 }
 
-TEST_CASE("vexfs: delete phases are refused naming the phase and the dialect; so is ef") {
+TEST_CASE("vexfs: delete phases are refused naming the phase and the dialect - so is ef") {
   for (const DialectCase& c : DialectCases()) {
     SECTION(c.dialect) {
       auto adapter = CreateAdapter(Target({{"dialect", c.dialect}}, "http://127.0.0.1:7680"));

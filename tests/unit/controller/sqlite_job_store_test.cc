@@ -134,7 +134,7 @@ class RawDb {
   sqlite3* db_ = nullptr;
 };
 
-TEST_CASE("job store: every StoredJob field round-trips; CreateJob forces queued") {
+TEST_CASE("job store: every StoredJob field round-trips - CreateJob forces queued") {
   TempDir dir;
   JobStorePtr store = OpenOrDie(dir.path());
   StoredJob job = FullJob();
