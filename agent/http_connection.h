@@ -2,9 +2,10 @@
 //
 // Hot path without allocation: the request bytes are prepared by the caller; the answer is
 // parsed by a Beast basic_parser subclass (constructed in place per answer) from a fixed read
-// buffer; the body goes into a reused string only when the caller needs it. One write syscall
-// and one read syscall per small exchange: the connection waits for readiness (epoll) and then
-// reads without blocking, instead of trying a read that would fail first.
+// buffer; the body goes into a reused string only when the caller needs it. Per small exchange:
+// one write, one read, and the epoll re-arm that Asio 1.74's async_wait makes (strace: 3.5
+// system calls per request, wrk 4.4): the connection waits for readiness and then reads without
+// blocking, instead of trying a read that would fail first.
 //
 // Timeouts: the owner calls ExpireIfDue(now) periodically (PhaseDriver does every few ms); an
 // overdue exchange is aborted and reported as ErrorClass::kTimeout.

@@ -112,11 +112,14 @@ void PhaseDriver::Send(HttpConnection& connection, MonoTime origin, MonoTime now
   }
   slot.origin = origin;
   slot.measured = origin >= plan_.measure_from;
+  // The send instant is read here, not taken from the caller: in a burst (after a stall) each
+  // send leaves later than the one before, and the wait must show it.
+  const MonoTime sent = MonoClock::now();
   if (open_loop() && slot.measured) {
-    const Duration wait = now - origin;
+    const Duration wait = sent - origin;
     recorders_[source_->OpOf(slot.tag)].RecordWait(wait, wait > plan_.late_threshold);
   }
-  connection.Start(request, now + plan_.timeout);
+  connection.Start(request, sent + plan_.timeout);
 }
 
 void PhaseDriver::OnExchangeDone(HttpConnection& connection, const HttpOutcome& outcome) {
