@@ -196,7 +196,8 @@ int Main(const Args& args) {
   const double drain_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - last_done).count();
   int64_t merged = 0;
-  for (const auto& r : nlohmann::json::parse(job.report_json())["results"]) {
+  const nlohmann::json report = nlohmann::json::parse(job.report_json());
+  for (const auto& r : report["results"]) {
     merged += r["requests"].get<int64_t>();
   }
   std::printf("agents %d, series %d, interval 1 s, %d s\n", args.agents, args.series, args.seconds);
