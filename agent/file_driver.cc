@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -33,8 +34,35 @@ enum class FileOp { kFiles, kInsert, kQuery };
 
 // The search file is one per mount (vexfs-contract.md: write the vector to `/_vexfs/search`,
 // then read the same file back), so the queries of this process take turns on it; waiting
-// for the turn counts against the operation's deadline.
-std::timed_mutex g_vexfs_search_turn;
+// for the turn counts against the operation's deadline. (A flag under a mutex rather than a
+// timed_mutex: a turn held by an abandoned thread is then no OS lock held for ever.)
+class SearchTurn {
+ public:
+  // False when the turn did not come before `deadline`.
+  bool Take(MonoTime deadline) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_until(lock, deadline, [this] { return !taken_; })) return false;
+    taken_ = true;
+    return true;
+  }
+  void Give() {
+    {
+      std::lock_guard lock(mu_);
+      taken_ = false;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool taken_ = false;
+};
+// Never destroyed: abandoned threads may return to it while the process exits.
+SearchTurn& VexfsSearchTurn() {
+  static auto* turn = new SearchTurn;
+  return *turn;
+}
 
 // Answers above this are not a list of 10 file names.
 constexpr size_t kMaxSearchAnswerBytes = 64 * 1024;
@@ -119,8 +147,7 @@ struct Shared {
       no_more = true;
       return Claim::kStop;
     }
-    if (plan.concurrency &&
-        slot >= std::llround(plan.concurrency->ValueAt(now - plan.start))) {
+    if (plan.concurrency && slot >= std::llround(plan.concurrency->ValueAt(now - plan.start))) {
       return Claim::kPark;
     }
     if (op == FileOp::kInsert && cursor >= end) {
@@ -280,8 +307,8 @@ Outcome CheckFile(const Shared& shared, Runner& r, const std::string& path, Outc
 Outcome FilesCycle(Shared& shared, Runner& r) {
   const std::string path = shared.work_dir + "/" + shared.name_prefix +
                            std::to_string(shared.next_file.fetch_add(1)) + ".tmp";
-  Outcome outcome = WriteFile(r, path, O_CREAT | O_EXCL | O_WRONLY, shared.pattern,
-                              shared.options.fsync);
+  Outcome outcome =
+      WriteFile(r, path, O_CREAT | O_EXCL | O_WRONLY, shared.pattern, shared.options.fsync);
   if (outcome.abandoned || !outcome.created) return outcome;
   if (outcome.error == ErrorClass::kNone) outcome = CheckFile(shared, r, path, outcome);
   if (outcome.abandoned) return outcome;  // the file is left for teardown
@@ -304,14 +331,14 @@ Outcome InsertVector(Shared& shared, Runner& r) {
 // back: it holds the names of the 10 nearest `.vec` files." Written as `echo ... > file` does
 // (O_TRUNC); the file must exist (no O_CREAT): a directory without it is an error.
 Outcome QueryVector(Shared& shared, Runner& r, MonoTime deadline) {
-  std::unique_lock turn(g_vexfs_search_turn, std::defer_lock);
-  if (!turn.try_lock_until(deadline)) {
-    return Outcome{.error = ErrorClass::kTimeout};
-  }
+  if (!VexfsSearchTurn().Take(deadline)) return Outcome{.error = ErrorClass::kTimeout};
   Outcome wrote = WriteFile(r, shared.search_file, O_WRONLY | O_TRUNC, r.text, /*sync=*/false);
-  if (wrote.abandoned || wrote.error != ErrorClass::kNone) return wrote;
+  if (wrote.abandoned || wrote.error != ErrorClass::kNone) {
+    VexfsSearchTurn().Give();
+    return wrote;
+  }
   Outcome read = ReadFile(r, shared.search_file, kMaxSearchAnswerBytes, r.buffer);
-  turn.unlock();
+  VexfsSearchTurn().Give();
   if (read.abandoned || read.error != ErrorClass::kNone) return read;
   read.bytes_written = wrote.bytes_written;
   if (r.buffer.size() > kMaxSearchAnswerBytes) {
@@ -537,10 +564,12 @@ void FileDriver::Cancel() {
 void FileDriver::Finish() {
   const FileDriverStats st = stats();
   if (st.abandoned_calls > 0 || st.failed_fast > 0) {
-    spdlog::warn("fs target {}: {} operations did not return within {} and were abandoned on "
-                 "their threads; {} failed at once (too many threads blocked: {} now)",
-                 shared_->target, st.abandoned_calls, FormatDuration(shared_->plan.timeout),
-                 st.failed_fast, AbandonedFsThreads());
+    spdlog::warn(
+        "fs target {}: {} operations did not return within {} and were abandoned on "
+        "their threads; {} failed at once (too many threads blocked); {} threads of "
+        "this process are blocked in the file system now",
+        shared_->target, st.abandoned_calls, FormatDuration(shared_->plan.timeout), st.failed_fast,
+        AbandonedFsThreads());
   }
   // The owner's callback may destroy this driver: run it outside of our handler.
   asio::post(io_, std::exchange(on_done_, nullptr));
@@ -554,7 +583,8 @@ absl::StatusOr<DriverPtr> CreateFileDriver(asio::io_context& io, const Adapter& 
                                            std::function<void()> on_done) {
   const auto* fs = dynamic_cast<const FsAdapter*>(&adapter);
   if (fs == nullptr) {
-    return absl::InvalidArgumentError(phase.path + ": the file driver drives fs targets only, not '" +
+    return absl::InvalidArgumentError(phase.path +
+                                      ": the file driver drives fs targets only, not '" +
                                       std::string(adapter.kind()) + "'");
   }
   if (absl::Status s = fs->ValidatePhase(phase); !s.ok()) return s;
@@ -563,19 +593,19 @@ absl::StatusOr<DriverPtr> CreateFileDriver(asio::io_context& io, const Adapter& 
   shared->target = fs->target_path();
   shared->work_dir = fs->work_dir();
   shared->search_file = fs->search_file();
-  shared->op = phase.op == "insert" ? FileOp::kInsert
+  shared->op = phase.op == "insert"  ? FileOp::kInsert
                : phase.op == "query" ? FileOp::kQuery
                                      : FileOp::kFiles;
   if (shared->op != FileOp::kFiles &&
       (dataset == nullptr || (shared->op == FileOp::kQuery && dataset->query_count() == 0))) {
-    return absl::InvalidArgumentError(phase.path + ".op: '" + phase.op +
-                                      "' needs a dataset with " +
+    return absl::InvalidArgumentError(phase.path + ".op: '" + phase.op + "' needs a dataset with " +
                                       (shared->op == FileOp::kQuery ? "queries" : "vectors") +
                                       "; expected a `dataset` in the job");
   }
   shared->dataset = dataset;
   shared->k = phase.k.value_or(kVexfsSearchK);
-  if (dataset != nullptr) std::tie(shared->cursor, shared->end) = SliceRange(dataset->count(), slice);
+  if (dataset != nullptr)
+    std::tie(shared->cursor, shared->end) = SliceRange(dataset->count(), slice);
   shared->query_cursor = slice.thread_index + int64_t{slice.thread_count} * slice.shard_index;
   shared->budget_left = plan.request_budget;
   shared->name_prefix = "f" + std::to_string(slice.shard_index) + "-" + std::to_string(getpid()) +

@@ -1,6 +1,8 @@
 // Kind fs: option validation, the VexFS FUSE text formats (../shared/reference/vexfs-contract.md,
 // "FUSE"), and the file driver on a real directory: counting, errors, warm-up, cancel, and calls
 // that block for real (open() of a FIFO nobody reads) ending as timeouts by the deadline.
+#include "adapters/fs_adapter.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +19,6 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/fs_adapter.h"
 #include "adapters/registry.h"
 #include "agent/engine.h"
 #include "agent/file_driver.h"
@@ -33,7 +34,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 TargetSpec Target(json options) {
-  return TargetSpec{.name = "disk", .kind = "fs", .options = std::move(options), .path = "targets[0]"};
+  return TargetSpec{
+      .name = "disk", .kind = "fs", .options = std::move(options), .path = "targets[0]"};
 }
 
 std::unique_ptr<FsAdapter> MakeAdapter(json options) {
@@ -188,9 +190,8 @@ TEST_CASE("fs setup: the path must be an existing directory", "[fs]") {
   auto missing = MakeAdapter({{"path", dir + "/nope"}});
   absl::Status s = missing->Setup(nullptr, true, 10s);
   CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-  CHECK_THAT(std::string(s.message()),
-             Catch::Contains("targets[0].path: '" + dir + "/nope'") &&
-                 Catch::Contains("No such file or directory"));
+  CHECK_THAT(std::string(s.message()), Catch::Contains("targets[0].path: '" + dir + "/nope'") &&
+                                           Catch::Contains("No such file or directory"));
 
   testing::WriteFile(dir + "/file", "x");
   s = MakeAdapter({{"path", dir + "/file"}})->Setup(nullptr, true, 10s);
@@ -235,8 +236,8 @@ TEST_CASE("fs phases: operations per flavour, closed loop only, k within the con
              Catch::Contains("phases[0].batch"));
   // insert and query need a dataset.
   Engine engine(1);
-  auto driver = CreateFileDriver(engine.context(0), *vexfs, Phase("insert"), {}, nullptr,
-                                 Plan(1, 1s), [] {});
+  auto driver =
+      CreateFileDriver(engine.context(0), *vexfs, Phase("insert"), {}, nullptr, Plan(1, 1s), [] {});
   CHECK_THAT(std::string(driver.status().message()),
              Catch::Contains("phases[0].op: 'insert' needs a dataset"));
 }
@@ -299,8 +300,8 @@ TEST_CASE("fs files phase: failed calls are errors by class, warm-up is not reco
     CHECK(run.latencies == 0);
   }
   SECTION("operations during the warm-up neither count nor use the budget") {
-    const DriverRun run = RunDriver(*adapter, Phase("files"),
-                                    Plan(2, 5s, /*budget=*/20, Duration::max(), 300ms));
+    const DriverRun run =
+        RunDriver(*adapter, Phase("files"), Plan(2, 5s, /*budget=*/20, Duration::max(), 300ms));
     CHECK(run.counters.requests == 20);  // more if warm-up cycles were recorded
     CHECK(run.counters.errors == 0);
     CHECK(run.seconds >= 0.3);
@@ -317,12 +318,11 @@ TEST_CASE("fs cancel: the driver stops and reports done at once", "[fs][driver]"
   const std::string dir = testing::MakeTempDir("fs-cancel");
   auto adapter = MakeAdapter({{"path", dir}, {"fsync", false}});
   REQUIRE(adapter->Setup(nullptr, true, 10s).ok());
-  const DriverRun run = RunDriver(*adapter, Phase("files"), Plan(3, 5s, -1, 20s), nullptr,
-                                  [](Engine& engine, Driver& driver) {
-                                    std::this_thread::sleep_for(200ms);
-                                    boost::asio::post(engine.context(0),
-                                                      [&driver] { driver.Cancel(); });
-                                  });
+  const DriverRun run = RunDriver(
+      *adapter, Phase("files"), Plan(3, 5s, -1, 20s), nullptr, [](Engine& engine, Driver& driver) {
+        std::this_thread::sleep_for(200ms);
+        boost::asio::post(engine.context(0), [&driver] { driver.Cancel(); });
+      });
   CHECK(run.seconds < 1.0);
   CHECK(run.counters.requests > 0);
   CHECK(run.counters.errors == 0);
@@ -355,8 +355,8 @@ TEST_CASE("vexfs flavour query: a search file that blocks ends as timeouts by th
   auto adapter = MakeAdapter({{"path", dir}, {"flavour", "vexfs"}});
   REQUIRE(adapter->Setup(nullptr, true, 10s).ok());
   BlockingSearchFile fifo(dir);
-  const DriverRun run = RunDriver(*adapter, Phase("query"), Plan(2, 200ms, -1, 1s),
-                                  SmallDataset().get());
+  const DriverRun run =
+      RunDriver(*adapter, Phase("query"), Plan(2, 200ms, -1, 1s), SmallDataset().get());
   // Ends by the deadline plus one timeout (and a little slack).
   CHECK(run.seconds < 1.0 + 0.2 + 0.3);
   // Two workers, each operation ending at its 200 ms deadline over 1 s: about 10.
@@ -374,8 +374,8 @@ TEST_CASE("fs: with the abandoned-thread cap reached, operations fail at once",
   auto adapter = MakeAdapter({{"path", dir}, {"flavour", "vexfs"}, {"max_abandoned_threads", 1}});
   REQUIRE(adapter->Setup(nullptr, true, 10s).ok());
   BlockingSearchFile fifo(dir);
-  const DriverRun run = RunDriver(*adapter, Phase("query"), Plan(3, 100ms, -1, 600ms),
-                                  SmallDataset().get());
+  const DriverRun run =
+      RunDriver(*adapter, Phase("query"), Plan(3, 100ms, -1, 600ms), SmallDataset().get());
   CHECK(run.seconds < 0.6 + 0.1 + 0.3);
   CHECK(run.stats.threads_started == 3);  // no thread once one was abandoned
   CHECK(run.stats.abandoned_calls >= 1);
