@@ -65,7 +65,7 @@ class ChromaSource final : public OperationSource {
         headers_(std::move(headers)),
         batch_(std::max(1, std::min(phase.batch.value_or(100), max_batch))),
         k_(phase.k.value_or(10)),
-        read_ratio_(phase.op == "mixed" ? phase.read_ratio.value_or(0.5) : 0) {
+        mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     if (phase.op == "query") ops_ = {"query"};
@@ -83,7 +83,7 @@ class ChromaSource final : public OperationSource {
   std::string_view NextRequest(std::string& scratch, uint64_t& tag) override {
     scratch.clear();
     const std::string& op = ops_[0];
-    if (op == "query" && (ops_.size() == 1 || NextIsQuery())) return Query(scratch, tag);
+    if (op == "query" && (ops_.size() == 1 || mix_.NextIsQuery())) return Query(scratch, tag);
     if (op == "delete") return Delete(scratch, tag);
     return Insert(scratch, tag, /*wrap=*/ops_.size() > 1);
   }
@@ -105,15 +105,6 @@ class ChromaSource final : public OperationSource {
 
  private:
   static constexpr uint64_t kInsertBit = uint64_t{1} << 62;
-
-  bool NextIsQuery() {
-    credit_ += read_ratio_;
-    if (credit_ >= 1) {
-      credit_ -= 1;
-      return true;
-    }
-    return false;
-  }
 
   std::string_view Query(std::string& scratch, uint64_t& tag) {
     const int64_t q = query_cursor_++ % dataset_.query_count();
@@ -180,11 +171,10 @@ class ChromaSource final : public OperationSource {
   const std::string headers_;
   const int batch_;
   const int k_;
-  const double read_ratio_;
+  ReadWriteMix mix_;
   std::vector<std::string> ops_;
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
   int64_t query_cursor_ = 0;
-  double credit_ = 0;
   std::string body_;
   std::string padded_;
   std::vector<int64_t> ids_;

@@ -97,7 +97,7 @@ class QdrantSource final : public OperationSource {
         frame_(frame),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
-        read_ratio_(phase.op == "mixed" ? phase.read_ratio.value_or(0.5) : 0) {
+        mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     if (phase.op == "query") ops_ = {"query"};
@@ -121,7 +121,7 @@ class QdrantSource final : public OperationSource {
   std::string_view NextRequest(std::string& scratch, uint64_t& tag) override {
     scratch.clear();
     const std::string& op = ops_[0];
-    if (op == "query" && (ops_.size() == 1 || NextIsQuery())) return Query(scratch, tag);
+    if (op == "query" && (ops_.size() == 1 || mix_.NextIsQuery())) return Query(scratch, tag);
     if (op == "delete") return Delete(scratch, tag);
     return Upsert(scratch, tag, /*wrap=*/ops_.size() > 1);
   }
@@ -153,15 +153,6 @@ class QdrantSource final : public OperationSource {
 
  private:
   static constexpr uint64_t kWriteBit = uint64_t{1} << 62;
-
-  bool NextIsQuery() {
-    credit_ += read_ratio_;
-    if (credit_ >= 1) {
-      credit_ -= 1;
-      return true;
-    }
-    return false;
-  }
 
   // POST points/query {"query":[...],"limit":k,"params":{"hnsw_ef":ef},"filter":{...}}
   std::string_view Query(std::string& scratch, uint64_t& tag) {
@@ -220,12 +211,11 @@ class QdrantSource final : public OperationSource {
   const RequestFrame frame_;
   const int batch_;
   const int k_;
-  const double read_ratio_;
+  ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_tail_;
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
   int64_t query_cursor_ = 0;
-  double credit_ = 0;
   std::string body_;
   std::string padded_;
   std::vector<int64_t> ids_;

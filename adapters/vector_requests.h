@@ -25,6 +25,25 @@ void AppendJsonRequest(std::string& out, std::string_view method, std::string_vi
 // without overlap, then the shard's threads split its part.
 std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice);
 
+// Mixed phases: decides, request by request, whether the next one is a query, so that queries
+// are `read_ratio` of the requests (default 0.5) over any run: a deterministic credit counter.
+// Other phases: never a query.
+class ReadWriteMix {
+ public:
+  explicit ReadWriteMix(const PhaseSpec& phase)
+      : read_ratio_(phase.op == "mixed" ? phase.read_ratio.value_or(0.5) : 0) {}
+  bool NextIsQuery() {
+    credit_ += read_ratio_;
+    if (credit_ < 1) return false;
+    credit_ -= 1;
+    return true;
+  }
+
+ private:
+  double read_ratio_;
+  double credit_ = 0;
+};
+
 // Fills the recall fields of `verdict` from the ids an answer returned for query `q`.
 void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
                  Verdict& verdict);

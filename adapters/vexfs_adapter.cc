@@ -286,7 +286,7 @@ class VexfsSource final : public OperationSource {
         encoder_(wire.dialect, dataset),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
-        read_ratio_(phase.op == "mixed" ? phase.read_ratio.value_or(0.5) : 0) {
+        mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     if (phase.op == "query") ops_ = {"query"};
@@ -302,7 +302,7 @@ class VexfsSource final : public OperationSource {
 
   std::string_view NextRequest(std::string& scratch, uint64_t& tag) override {
     scratch.clear();
-    if (ops_[0] == "query" && (ops_.size() == 1 || NextIsQuery())) return Query(scratch, tag);
+    if (ops_[0] == "query" && (ops_.size() == 1 || mix_.NextIsQuery())) return Query(scratch, tag);
     return Insert(scratch, tag, /*wrap=*/ops_.size() > 1);
   }
 
@@ -323,15 +323,6 @@ class VexfsSource final : public OperationSource {
 
  private:
   static constexpr uint64_t kInsertBit = uint64_t{1} << 62;
-
-  bool NextIsQuery() {
-    credit_ += read_ratio_;
-    if (credit_ >= 1) {
-      credit_ -= 1;
-      return true;
-    }
-    return false;
-  }
 
   std::string_view Query(std::string& scratch, uint64_t& tag) {
     const int64_t q = query_cursor_++ % dataset_.query_count();
@@ -365,11 +356,10 @@ class VexfsSource final : public OperationSource {
   const InsertBody encoder_;
   const int batch_;
   const int k_;
-  const double read_ratio_;
+  ReadWriteMix mix_;
   std::vector<std::string> ops_;
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
   int64_t query_cursor_ = 0;
-  double credit_ = 0;
   std::string body_;
   std::string padded_;
   std::vector<int64_t> ids_;

@@ -191,7 +191,7 @@ class WeaviateSource final : public OperationSource {
         batch_(std::max(1, std::min(phase.batch.value_or(100),
                                     phase.op == "delete" ? kMaxDeleteBatch : 1 << 30))),
         k_(phase.k.value_or(10)),
-        read_ratio_(phase.op == "mixed" ? phase.read_ratio.value_or(0.5) : 0) {
+        mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     if (phase.op == "query") ops_ = {"query"};
@@ -213,7 +213,7 @@ class WeaviateSource final : public OperationSource {
   std::string_view NextRequest(std::string& scratch, uint64_t& tag) override {
     scratch.clear();
     const std::string& op = ops_[0];
-    if (op == "query" && (ops_.size() == 1 || NextIsQuery())) return Query(scratch, tag);
+    if (op == "query" && (ops_.size() == 1 || mix_.NextIsQuery())) return Query(scratch, tag);
     if (op == "delete") return Delete(scratch, tag);
     return Insert(scratch, tag, /*wrap=*/ops_.size() > 1);
   }
@@ -268,15 +268,6 @@ class WeaviateSource final : public OperationSource {
         v.error = ErrorClass::kParse;
         return;
     }
-  }
-
-  bool NextIsQuery() {
-    credit_ += read_ratio_;
-    if (credit_ >= 1) {
-      credit_ -= 1;
-      return true;
-    }
-    return false;
   }
 
   std::string_view Query(std::string& scratch, uint64_t& tag) {
@@ -335,12 +326,11 @@ class WeaviateSource final : public OperationSource {
   const std::string graphql_path_;
   const int batch_;
   const int k_;
-  const double read_ratio_;
+  ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_head_, query_tail_;
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
   int64_t query_cursor_ = 0;
-  double credit_ = 0;
   std::string body_;
   std::string padded_;
   std::vector<int64_t> ids_;
