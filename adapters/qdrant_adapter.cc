@@ -100,10 +100,7 @@ class QdrantSource final : public OperationSource {
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
-    if (phase.op == "query") ops_ = {"query"};
-    if (phase.op == "insert") ops_ = {"insert"};
-    if (phase.op == "delete") ops_ = {"delete"};
-    if (phase.op == "mixed") ops_ = {"query", "insert"};
+    ops_ = VectorOps(phase);
     query_cursor_ = slice.thread_index + slice.thread_count * slice.shard_index;
     // Everything after the query vector (components.schemas.QueryRequest): limit, search
     // params, the target's filter.

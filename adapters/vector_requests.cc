@@ -24,6 +24,11 @@ void AppendJsonRequest(std::string& out, std::string_view method, std::string_vi
   out.append(body);
 }
 
+std::vector<std::string> VectorOps(const PhaseSpec& phase) {
+  if (phase.op == "mixed") return {"query", "insert"};
+  return {phase.op};
+}
+
 std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice) {
   const auto split = [](int64_t begin, int64_t end, int parts, int index) {
     const int64_t n = end - begin;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "adapters/adapter.h"
 #include "common/job_spec.h"
@@ -24,6 +25,9 @@ void AppendJsonRequest(std::string& out, std::string_view method, std::string_vi
 // The dataset ids [begin, end) one thread of one shard inserts: the shards split the ids
 // without overlap, then the shard's threads split its part.
 std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice);
+
+// The result series of a vector phase: {"query", "insert"} for mixed, else the phase's op.
+std::vector<std::string> VectorOps(const PhaseSpec& phase);
 
 // Mixed phases: decides, request by request, whether the next one is a query, so that queries
 // are `read_ratio` of the requests (default 0.5) over any run: a deterministic credit counter.
