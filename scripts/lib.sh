@@ -12,7 +12,7 @@ VEXBENCH_PACKAGES=(
   protobuf-compiler-grpc libabsl-dev libspdlog-dev libfmt-dev catch2 libyaml-cpp-dev
   nlohmann-json3-dev zlib1g-dev libcli11-dev libsimdjson-dev libbenchmark-dev libsqlite3-dev
   libssl-dev libhdf5-dev
-  nginx-light wrk default-jdk-headless libhdrhistogram-java bindfs fuse3 iproute2 procps openssl
+  nginx-light wrk time default-jdk-headless libhdrhistogram-java bindfs fuse3 iproute2 procps openssl
 )
 
 ensure_packages() {
