@@ -55,6 +55,30 @@ bool ParseQueryIds(simdjson::ondemand::parser& parser, std::string& padded, std:
   return true;
 }
 
+// The `where` of a query request for `filter` (chroma-openapi-1.0.json: QueryRequestPayload.where,
+// Chroma's metadata operators $eq, $in, $gt, $gte, $lt, $lte; several bounds under $and).
+std::string ChromaWhere(const PayloadFilter& filter) {
+  using json = nlohmann::json;
+  const auto condition = [&](const char* op, const json& value) {
+    return json{{filter.field, {{op, value}}}};
+  };
+  switch (filter.kind()) {
+    case PayloadFilter::Kind::kEq:
+      return condition("$eq", *filter.eq).dump();
+    case PayloadFilter::Kind::kIn:
+      return condition("$in", filter.in).dump();
+    case PayloadFilter::Kind::kRange: {
+      json bounds = json::array();
+      if (filter.gt) bounds.push_back(condition("$gt", *filter.gt));
+      if (filter.gte) bounds.push_back(condition("$gte", *filter.gte));
+      if (filter.lt) bounds.push_back(condition("$lt", *filter.lt));
+      if (filter.lte) bounds.push_back(condition("$lte", *filter.lte));
+      return bounds.size() == 1 ? bounds[0].dump() : json{{"$and", bounds}}.dump();
+    }
+  }
+  return "{}";
+}
+
 class ChromaSource final : public OperationSource {
  public:
   ChromaSource(const PhaseSpec& phase, const SourceSlice& slice, const Dataset& dataset,
@@ -65,11 +89,15 @@ class ChromaSource final : public OperationSource {
         headers_(std::move(headers)),
         batch_(std::max(1, std::min(phase.batch.value_or(100), max_batch))),
         k_(phase.k.value_or(10)),
+        filter_(phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     ops_ = VectorOps(phase);
     query_cursor_ = slice.thread_index + slice.thread_count * slice.shard_index;
+    query_tail_ = R"(],"n_results":)" + std::to_string(k_);
+    if (filter_) query_tail_ += R"(,"where":)" + ChromaWhere(*filter_);
+    query_tail_ += R"(,"include":[]})";
   }
 
   // OperationSource
@@ -96,7 +124,7 @@ class ChromaSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
     return v;
   }
 
@@ -107,7 +135,7 @@ class ChromaSource final : public OperationSource {
     const int64_t q = query_cursor_++ % dataset_.query_count();
     body_.assign(R"({"query_embeddings":[)");
     body_.append(dataset_.query_json(q));
-    body_.append(R"(],"n_results":)").append(std::to_string(k_)).append(R"(,"include":[]})");
+    body_.append(query_tail_);
     AppendJsonRequest(scratch, "POST", path_ + "/query", host_, headers_, body_);
     tag = static_cast<uint64_t>(q);
     return scratch;
@@ -138,12 +166,16 @@ class ChromaSource final : public OperationSource {
       if (i != cursor_) body_.push_back(',');
       body_.append(dataset_.vector_json(i));
     }
-    body_.append(R"(],"metadatas":[)");
-    for (int64_t i = cursor_; i < cursor_ + n; ++i) {
-      if (i != cursor_) body_.push_back(',');
-      body_.append(R"({"tag":)").append(std::to_string(i % 100)).push_back('}');
+    body_.push_back(']');
+    if (!dataset_.payload_field().empty()) {  // Chroma refuses empty metadata objects
+      body_.append(R"(,"metadatas":[)");
+      for (int64_t i = cursor_; i < cursor_ + n; ++i) {
+        if (i != cursor_) body_.push_back(',');
+        AppendPayload(body_, dataset_, i);
+      }
+      body_.push_back(']');
     }
-    body_.append("]}");
+    body_.push_back('}');
     AppendJsonRequest(scratch, "POST", path_ + (wrap ? "/upsert" : "/add"), host_, headers_, body_);
     cursor_ += n;
     tag = static_cast<uint64_t>(n) | kInsertBit;
@@ -168,8 +200,10 @@ class ChromaSource final : public OperationSource {
   const std::string headers_;
   const int batch_;
   const int k_;
+  const std::optional<PayloadFilter> filter_;  // the phase's
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
+  std::string query_tail_;  // after the query vector: n_results, where, include
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
   int64_t query_cursor_ = 0;
   std::string body_;

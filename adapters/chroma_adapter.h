@@ -6,9 +6,11 @@
 //   space: cosine|l2|ip           # default: from the dataset's metric
 //   ef_construction, ef_search, max_neighbors: configuration.hnsw of the collection
 //   headers: {X-Chroma-Token: ...}  max_body_bytes: 67108864
-// Operations: insert (batches of `batch`, capped by the server's max_batch_size), query (k
-// nearest; recall against the dataset's ground truth), delete, mixed (query and upsert by
-// read_ratio).
+// Operations: insert (batches of `batch`, capped by the server's max_batch_size; metadatas
+// {"<field>": v} from the dataset's payload, none without one), query (k nearest; a phase
+// filter becomes `where`: {"<field>": {"$eq" | "$in" | "$gt" | "$gte" | "$lt" | "$lte": ...}},
+// several range bounds under $and; recall against the dataset's exact, filtered when the phase
+// filters, ground truth), delete, mixed (query and upsert by read_ratio).
 #ifndef VEXBENCH_ADAPTERS_CHROMA_ADAPTER_H_
 #define VEXBENCH_ADAPTERS_CHROMA_ADAPTER_H_
 

@@ -222,6 +222,11 @@ absl::Status FsAdapter::ValidatePhase(const PhaseSpec& phase) const {
         phase.path + ".batch: " + std::to_string(*phase.batch) +
         " vectors; flavour vexfs stores one vector per .vec file; expected 1 or no batch");
   }
+  if (phase.filter) {  // vexfs-contract.md: /_vexfs/search takes a vector and nothing else
+    return absl::InvalidArgumentError(
+        phase.path + ".filter: VexFS's FUSE search (/_vexfs/search) cannot filter; expected no "
+                     "filter on fs targets");
+  }
   if (phase.op == "query" && phase.k && *phase.k > kVexfsSearchK) {
     return absl::InvalidArgumentError(phase.path + ".k: " + std::to_string(*phase.k) +
                                       " is more than the " + std::to_string(kVexfsSearchK) +

@@ -30,7 +30,6 @@ struct QdrantOptions {
   std::string distance;  // "" = from the dataset's metric
   std::optional<int64_t> m, ef_construct;
   bool wait = true;
-  nlohmann::json filter;                       // null = none
   std::map<std::string, std::string> headers;  // api_key included, as "api-key"
 };
 
@@ -40,9 +39,33 @@ struct RequestFrame {
   std::string wait_query;       // "?wait=true" or "?wait=false"
   std::string host;             // HostHeader()
   std::string headers;          // "Name: value\r\n" lines
-  std::string query_options;    // ,"filter":{...} or ""
-  bool judge_recall = true;     // false with a filter: the ground truth is unfiltered
 };
+
+// The Filter of a query for `filter` (qdrant-openapi.json: components.schemas.Filter: must of
+// FieldCondition {key, match: MatchValue {value} | MatchAny {any}, range: Range {gt, gte, lt,
+// lte}}).
+std::string QdrantFilter(const PayloadFilter& filter) {
+  using json = nlohmann::json;
+  json condition = {{"key", filter.field}};
+  switch (filter.kind()) {
+    case PayloadFilter::Kind::kEq:
+      condition["match"] = {{"value", *filter.eq}};
+      break;
+    case PayloadFilter::Kind::kIn:
+      condition["match"] = {{"any", filter.in}};
+      break;
+    case PayloadFilter::Kind::kRange: {
+      json range = json::object();
+      if (filter.gt) range["gt"] = *filter.gt;
+      if (filter.gte) range["gte"] = *filter.gte;
+      if (filter.lt) range["lt"] = *filter.lt;
+      if (filter.lte) range["lte"] = *filter.lte;
+      condition["range"] = range;
+      break;
+    }
+  }
+  return json{{"must", json::array({condition})}}.dump();
+}
 
 void Pad(std::string& padded, std::string_view body) {
   padded.assign(body);
@@ -97,16 +120,18 @@ class QdrantSource final : public OperationSource {
         frame_(frame),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
+        filter_(phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     ops_ = VectorOps(phase);
     query_cursor_ = slice.thread_index + slice.thread_count * slice.shard_index;
     // Everything after the query vector (components.schemas.QueryRequest): limit, search
-    // params, the target's filter.
+    // params, the phase's filter.
     query_tail_ = R"(,"limit":)" + std::to_string(k_);
     if (phase.ef) query_tail_ += R"(,"params":{"hnsw_ef":)" + std::to_string(*phase.ef) + "}";
-    query_tail_ += frame_.query_options + "}";
+    if (filter_) query_tail_ += R"(,"filter":)" + QdrantFilter(*filter_);
+    query_tail_ += "}";
   }
 
   // OperationSource
@@ -144,7 +169,7 @@ class QdrantSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    if (frame_.judge_recall) JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
     return v;
   }
 
@@ -163,8 +188,9 @@ class QdrantSource final : public OperationSource {
     return scratch;
   }
 
-  // PUT points?wait= {"points":[{"id":i,"vector":[...],"payload":{"tag":i%100}},...]}. Mixed
-  // phases write by upserting the slice's points again, round and round.
+  // PUT points?wait= {"points":[{"id":i,"vector":[...],"payload":{"<field>":v}},...]} (payload
+  // {} without a dataset payload). Mixed phases write by upserting the slice's points again,
+  // round and round.
   std::string_view Upsert(std::string& scratch, uint64_t& tag, bool wrap) {
     if (cursor_ >= end_) {
       if (!wrap || begin_ >= end_) return {};
@@ -176,7 +202,9 @@ class QdrantSource final : public OperationSource {
       if (i != cursor_) body_.push_back(',');
       body_.append(R"({"id":)").append(std::to_string(i)).append(R"(,"vector":)");
       body_.append(dataset_.vector_json(i));
-      body_.append(R"(,"payload":{"tag":)").append(std::to_string(i % 100)).append("}}");
+      body_.append(R"(,"payload":)");
+      AppendPayload(body_, dataset_, i);
+      body_.push_back('}');
     }
     body_.append("]}");
     AppendJsonRequest(scratch, "PUT", frame_.collection_path + "/points" + frame_.wait_query,
@@ -208,6 +236,7 @@ class QdrantSource final : public OperationSource {
   const RequestFrame frame_;
   const int batch_;
   const int k_;
+  const std::optional<PayloadFilter> filter_;  // the phase's
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_tail_;
@@ -253,8 +282,6 @@ class QdrantAdapter final : public Adapter {
     frame_.wait_query = options_.wait ? "?wait=true" : "?wait=false";
     frame_.host = HostHeader(connection_.url);
     for (const auto& [k, v] : options_.headers) frame_.headers += k + ": " + v + "\r\n";
-    if (!options_.filter.is_null()) frame_.query_options = R"(,"filter":)" + options_.filter.dump();
-    frame_.judge_recall = options_.filter.is_null();
   }
 
   // Adapter
@@ -351,10 +378,6 @@ class QdrantAdapter final : public Adapter {
                           "includes applying it"
                         : "points upserted with wait=false (deletes too): a write's latency is "
                           "its acknowledgement, not its application");
-    if (!options_.filter.is_null()) {
-      notes.push_back("queries filtered by " + options_.filter.dump() +
-                      "; recall is not judged (the dataset's ground truth is unfiltered)");
-    }
     if (!options_.distance.empty() && options_.distance != DistanceOf(dataset_metric_)) {
       notes.push_back("distance " + options_.distance + " differs from the dataset's metric " +
                       std::string(MetricName(dataset_metric_)) +
@@ -435,23 +458,6 @@ bool IsCollectionName(const std::string& name) {
   });
 }
 
-// A Filter object has only these members (components.schemas.Filter: additionalProperties false).
-absl::Status CheckFilter(const nlohmann::json& filter, const std::string& field) {
-  if (!filter.is_object()) {
-    return absl::InvalidArgumentError(field + ": " + filter.dump() +
-                                      " is not a mapping; expected a Qdrant Filter such as "
-                                      "{must: [{key: tag, match: {value: 7}}]}");
-  }
-  for (const auto& [key, value] : filter.items()) {
-    if (key != "should" && key != "min_should" && key != "must" && key != "must_not") {
-      return absl::InvalidArgumentError(field + "." + key +
-                                        ": not a member of a Qdrant Filter; expected should, "
-                                        "min_should, must or must_not");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadHeaders(OptionReader& reader, QdrantOptions& o) {
   auto headers = reader.StringMap("headers");
   if (!headers.ok()) return headers.status();
@@ -517,24 +523,18 @@ absl::Status ReadOptions(OptionReader& reader, QdrantOptions& o) {
 }  // namespace
 
 absl::StatusOr<AdapterPtr> CreateQdrantAdapter(const TargetSpec& target) {
-  // `filter` is a JSON mapping, which OptionReader has no getter for: it is read here and kept
-  // from the reader.
-  nlohmann::json options = target.options;
   QdrantOptions o;
-  if (auto it = options.find("filter"); it != options.end()) {
-    if (!it->is_null()) o.filter = *it;
-    options.erase(it);
+  OptionReader reader(target.options, target.path);
+  if (target.options.contains("filter")) {
+    return absl::InvalidArgumentError(
+        reader.FieldPath("filter") +
+        ": filters belong to query phases now; expected phases[].filter {field, eq | in | "
+        "gt/gte/lt/lte} on the dataset's payload field (sent as a Qdrant Filter)");
   }
-  OptionReader reader(options, target.path);
   if (absl::Status s = ReadOptions(reader, o); !s.ok()) return s;
   auto max_body = reader.Int("max_body_bytes", 0, int64_t{1} << 40);
   if (!max_body.ok()) return max_body.status();
-  if (absl::Status s = reader.RejectUnknown(); !s.ok()) {
-    return absl::InvalidArgumentError(std::string(s.message()) + ", filter");
-  }
-  if (!o.filter.is_null()) {
-    if (absl::Status s = CheckFilter(o.filter, reader.FieldPath("filter")); !s.ok()) return s;
-  }
+  if (absl::Status s = reader.RejectUnknown(); !s.ok()) return s;
   auto url = ParseUrl(target.url);
   if (!url.ok()) {
     return absl::InvalidArgumentError(target.path + ".url: " + std::string(url.status().message()));

@@ -6,13 +6,12 @@
 //   distance: Cosine|Euclid|Dot  # default: from the dataset's metric (cosine, l2, dot)
 //   m, ef_construct              # hnsw_config of the collection; server defaults when absent
 //   wait: true                   # upserts and deletes answer once applied (?wait=true)
-//   filter: {must: [{key: tag, match: {value: 7}}]}
-//                                # a Qdrant Filter sent with every query; recall is then not
-//                                # judged (the dataset's ground truth is unfiltered)
 //   headers: {X-Name: value}  max_body_bytes: 67108864
 // Operations: insert (batches of `batch` points: integer ids = dataset indices, payload
-// {"tag": id % 100}), query (k nearest, phase ef -> params.hnsw_ef; recall against the dataset's
-// ground truth), delete, mixed (query and upsert by read_ratio).
+// {"<field>": value} from the dataset's payload, else {}), query (k nearest, phase ef ->
+// params.hnsw_ef, phase filter -> a Filter: must [{key, match {value} | match {any} | range}];
+// recall against the dataset's exact (filtered) ground truth), delete, mixed (query and upsert
+// by read_ratio).
 // Count is exact (POST points/count, exact: true); wait_ready waits for the collection's status
 // to be green on two polls in a row.
 #ifndef VEXBENCH_ADAPTERS_QDRANT_ADAPTER_H_

@@ -1,6 +1,9 @@
 #include "adapters/vector_requests.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 
 namespace vexbench {
 
@@ -40,10 +43,42 @@ std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice) 
 }
 
 void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
-                 Verdict& verdict) {
-  const int kk = std::min(k, dataset.truth_k());
+                 Verdict& verdict, const PayloadFilter* filter) {
+  if (filter == nullptr) {
+    const int kk = std::min(k, dataset.truth_k());
+    verdict.recall_k = kk;
+    verdict.recall_hits =
+        static_cast<int32_t>(std::lround(RecallAtK(found, dataset.truth(q), kk) * kk));
+    return;
+  }
+  for (int64_t id : found) {
+    if (id < 0 || id >= dataset.count() || !filter->Matches(dataset.payload(id))) {
+      verdict.error = ErrorClass::kFilterViolation;
+      break;
+    }
+  }
+  if (!dataset.has_truth(*filter)) return;  // loaded without it: recall is not judged
+  const std::span<const int32_t> truth = dataset.truth(q, *filter);
+  const int kk = static_cast<int>(std::min<size_t>(static_cast<size_t>(k), truth.size()));
   verdict.recall_k = kk;
-  verdict.recall_hits = static_cast<int32_t>(std::lround(RecallAtK(found, dataset.truth(q), kk) * kk));
+  verdict.recall_hits =
+      kk == 0 ? 0 : static_cast<int32_t>(std::lround(RecallAtK(found, truth, kk) * kk));
+}
+
+void AppendPayload(std::string& out, const Dataset& dataset, int64_t i) {
+  if (dataset.payload_field().empty()) {
+    out.append("{}");
+    return;
+  }
+  out.append("{\"").append(dataset.payload_field()).append("\":");
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, dataset.payload(i)).ptr);
+  out.push_back('}');
+}
+
+size_t PayloadBytes(const Dataset& dataset, int64_t i) {
+  if (dataset.payload_field().empty()) return 2;
+  return dataset.payload_field().size() + 5 + Digits(dataset.payload(i));
 }
 
 }  // namespace vexbench

@@ -48,9 +48,29 @@ class ReadWriteMix {
   double credit_ = 0;
 };
 
-// Fills the recall fields of `verdict` from the ids an answer returned for query `q`.
+// Fills the recall fields of `verdict` from the ids an answer returned for query `q`. With a
+// `filter`: recall against the filter's exact ground truth (over min(k, matching vectors)),
+// and an answer holding an id the filter excludes (or no base vector's id) is a
+// filter_violation error.
 void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
-                 Verdict& verdict);
+                 Verdict& verdict, const PayloadFilter* filter = nullptr);
+
+// Appends base vector i's payload as a JSON object, {"<field>":<value>}; "{}" when the dataset
+// has no payload.
+void AppendPayload(std::string& out, const Dataset& dataset, int64_t i);
+// The bytes AppendPayload appends.
+size_t PayloadBytes(const Dataset& dataset, int64_t i);
+
+// Decimal digits of v >= 0.
+inline size_t Digits(int64_t v) {
+  size_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
+  }
+  return n;
+}
+
 
 }  // namespace vexbench
 

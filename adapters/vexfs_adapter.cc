@@ -87,22 +87,17 @@ Routes RoutesOf(Dialect dialect, const std::string& name) {
   return {};
 }
 
-size_t Digits(int64_t v) {
-  char buffer[24];
-  return static_cast<size_t>(std::to_chars(buffer, buffer + sizeof buffer, v).ptr - buffer);
-}
-
 void AppendInt(std::string& out, int64_t v) {
   char buffer[24];
   out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
 }
 
 // Insert bodies of one dialect over one dataset, sized exactly before they are built so that a
-// batch can be cut to stay under kVexfsMaxRequestBodyBytes. Every item carries the metadata
-// {"tag": id % 100}, as with kind chroma.
-//   chroma {"ids":["1"],"embeddings":[[...]],"metadatas":[{"tag":1}],"documents":[""]}
-//   qdrant {"points":[{"id":1,"vector":[...],"payload":{"tag":1}}]}
-//   native {"documents":[{"id":"1","embedding":[...],"metadata":{"tag":1},"content":""}]}
+// batch can be cut to stay under kVexfsMaxRequestBodyBytes. Every item carries the dataset's
+// payload as its metadata ({"category":3}; {} without a payload), as with kind chroma.
+//   chroma {"ids":["1"],"embeddings":[[...]],"metadatas":[{"category":3}],"documents":[""]}
+//   qdrant {"points":[{"id":1,"vector":[...],"payload":{"category":3}}]}
+//   native {"documents":[{"id":"1","embedding":[...],"metadata":{"category":3},"content":""}]}
 class InsertBody {
  public:
   InsertBody(Dialect dialect, const Dataset& dataset) : dialect_(dialect), dataset_(dataset) {}
@@ -118,10 +113,10 @@ class InsertBody {
   }
   // Bytes item `i` adds, separators aside.
   uint64_t item_bytes(int64_t i) const {
-    const uint64_t common = Digits(i) + dataset_.vector_json(i).size() + Digits(i % 100);
-    if (dialect_ == Dialect::kChroma) return common + 2 + 8 + 2;  // "i"  {"tag":t}  ""
+    const uint64_t common = Digits(i) + dataset_.vector_json(i).size() + PayloadBytes(dataset_, i);
+    if (dialect_ == Dialect::kChroma) return common + 2 + 2;  // "i"  ""
     const Row& r = row();
-    return common + r.id.size() + r.vector.size() + r.tag.size() + r.end.size();
+    return common + r.id.size() + r.vector.size() + r.payload.size() + r.end.size();
   }
   // Separators each item after the first adds (one per column).
   int separators() const { return dialect_ == Dialect::kChroma ? 4 : 1; }
@@ -148,24 +143,23 @@ class InsertBody {
       if (i != from) out.push_back(',');
       out.append(r.id);
       AppendInt(out, i);
-      out.append(r.vector).append(dataset_.vector_json(i)).append(r.tag);
-      AppendInt(out, i % 100);
+      out.append(r.vector).append(dataset_.vector_json(i)).append(r.payload);
+      AppendPayload(out, dataset_, i);
       out.append(r.end);
     }
     out.append(r.close);
   }
 
  private:
-  // One object per item: open, then per item id-prefix, id, vector-prefix, vector, tag-prefix,
-  // tag, end; then close.
+  // One object per item: open, then per item id-prefix, id, vector-prefix, vector,
+  // payload-prefix, payload object, end; then close.
   struct Row {
-    std::string_view open, id, vector, tag, end, close;
+    std::string_view open, id, vector, payload, end, close;
   };
-  static constexpr Row kQdrantRow{R"({"points":[)",        R"({"id":)", R"(,"vector":)",
-                                  R"(,"payload":{"tag":)", "}}",        "]}"};
-  static constexpr Row kNativeRow{R"({"documents":[)",  R"({"id":")",
-                                  R"(","embedding":)",  R"(,"metadata":{"tag":)",
-                                  R"(},"content":""})", "]}"};
+  static constexpr Row kQdrantRow{R"({"points":[)", R"({"id":)", R"(,"vector":)",
+                                  R"(,"payload":)", "}",         "]}"};
+  static constexpr Row kNativeRow{R"({"documents":[)", R"({"id":")",          R"(","embedding":)",
+                                  R"(,"metadata":)",   R"(,"content":""})", "]}"};
   static constexpr std::string_view kIdsOpen = R"({"ids":[)";
   static constexpr std::string_view kEmbeddingsOpen = R"(],"embeddings":[)";
   static constexpr std::string_view kMetadatasOpen = R"(],"metadatas":[)";
@@ -191,9 +185,7 @@ class InsertBody {
     out.append(kMetadatasOpen);
     for (int64_t i = from; i < end; ++i) {
       if (i != from) out.push_back(',');
-      out.append(R"({"tag":)");
-      AppendInt(out, i % 100);
-      out.push_back('}');
+      AppendPayload(out, dataset_, i);
     }
     out.append(kDocumentsOpen);
     for (int64_t i = from; i < end; ++i) out.append(i != from ? R"(,"")" : R"("")");
@@ -204,14 +196,25 @@ class InsertBody {
   const Dataset& dataset_;
 };
 
-void AppendQueryBody(Dialect dialect, std::string_view query_json, int k, std::string& out) {
+// `filter`: the members after the limit (the qdrant dialect's ,"filter":{...}), or "".
+void AppendQueryBody(Dialect dialect, std::string_view query_json, int k, std::string_view filter,
+                     std::string& out) {
   if (dialect == Dialect::kChroma) {
     out.append(R"({"query_embeddings":[)").append(query_json).append(R"(],"n_results":)");
   } else {
     out.append(R"({"vector":)").append(query_json).append(R"(,"limit":)");
   }
   AppendInt(out, k);
+  out.append(filter);
   out.push_back('}');
+}
+
+// The qdrant dialect's filter member for an eq filter: the contract's own shape,
+// ,"filter":{"must":[{"key":"category","value":3}]} (not Qdrant's `match`).
+// REQUIRES: filter.kind() == kEq (ValidatePhase refuses the others).
+std::string QdrantDialectFilter(const PayloadFilter& filter) {
+  const nlohmann::json condition = {{"key", filter.field}, {"value", *filter.eq}};
+  return R"(,"filter":)" + nlohmann::json{{"must", nlohmann::json::array({condition})}}.dump();
 }
 
 // An id of an answer: "17" or 17.
@@ -286,11 +289,13 @@ class VexfsSource final : public OperationSource {
         encoder_(wire.dialect, dataset),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
+        filter_(phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
     ops_ = VectorOps(phase);
     query_cursor_ = slice.thread_index + slice.thread_count * slice.shard_index;
+    if (filter_) filter_member_ = QdrantDialectFilter(*filter_);
   }
 
   // OperationSource
@@ -315,7 +320,7 @@ class VexfsSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
     return v;
   }
 
@@ -325,7 +330,7 @@ class VexfsSource final : public OperationSource {
   std::string_view Query(std::string& scratch, uint64_t& tag) {
     const int64_t q = query_cursor_++ % dataset_.query_count();
     body_.clear();
-    AppendQueryBody(wire_.dialect, dataset_.query_json(q), k_, body_);
+    AppendQueryBody(wire_.dialect, dataset_.query_json(q), k_, filter_member_, body_);
     AppendJsonRequest(scratch, "POST", wire_.query_path, wire_.host, wire_.headers, body_);
     tag = static_cast<uint64_t>(q);
     return scratch;
@@ -354,6 +359,8 @@ class VexfsSource final : public OperationSource {
   const InsertBody encoder_;
   const int batch_;
   const int k_;
+  const std::optional<PayloadFilter> filter_;  // the phase's
+  std::string filter_member_;                  // its JSON for the query body ("" = none)
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   int64_t begin_ = 0, cursor_ = 0, end_ = 0;
@@ -403,6 +410,21 @@ class VexfsAdapter final : public Adapter {
     if (phase.ef) {
       return absl::InvalidArgumentError(
           phase.path + ".ef: VexFS searches by exact brute force and has no ef; remove ef");
+    }
+    // vexfs-contract.md: the chroma dialect's query ignores `where`, the native search has no
+    // filter, the qdrant dialect's /points/search filter is {"must":[{"key","value"}]} only.
+    if (phase.filter && options_.dialect != Dialect::kQdrant) {
+      return absl::InvalidArgumentError(
+          phase.path + ".filter: VexFS's " + dialect() + " dialect cannot filter a query (" +
+          (options_.dialect == Dialect::kChroma ? "its query ignores `where`"
+                                                : "its search has no filter") +
+          "); expected no filter, or dialect qdrant with an eq filter");
+    }
+    if (phase.filter && phase.filter->kind() != PayloadFilter::Kind::kEq) {
+      return absl::InvalidArgumentError(
+          phase.path +
+          ".filter: VexFS's qdrant dialect filters by equality only ({\"must\":[{\"key\", "
+          "\"value\"}]}); expected {field, eq: <integer>}");
     }
     return absl::OkStatus();
   }
@@ -464,6 +486,11 @@ class VexfsAdapter final : public Adapter {
           "VexFS ranks by cosine whatever the collection's distance; recall is "
           "measured against this dataset's " +
           std::string(MetricName(dataset_->metric())) + " ground truth");
+    }
+    if (options_.dialect == Dialect::kQdrant) {
+      notes.push_back(
+          "the qdrant dialect applies a query's filter after the top-k cut (vexfs-contract.md): "
+          "a filtered query may answer fewer than k ids, and recall counts the missing ones");
     }
     if (routes_.drop_path.empty()) {
       notes.push_back("the " + dialect() + " dialect cannot drop a collection: '" +

@@ -11,10 +11,13 @@
 //                                  # the returned token as Authorization instead (needs api_key)
 //   max_body_bytes: 67108864       # answers above this are errors
 // Operations: insert (batches of `batch`, default 100, cut so that every request body stays
-// under VexFS's 2 MiB limit), query (k nearest; recall against the dataset's ground truth),
-// mixed (query and re-add of the slice's vectors by read_ratio). No dialect has a route to
+// under VexFS's 2 MiB limit; each item's metadata is the dataset's payload), query (k
+// nearest; recall against the dataset's ground truth), mixed (query and re-add of the slice's vectors by read_ratio). No dialect has a route to
 // delete vectors, so delete phases are refused; no dialect has a count route, so Count() is
-// Unimplemented and the report says so instead of a number.
+// Unimplemented and the report says so instead of a number. Filters: only the qdrant dialect
+// filters a search, by equality only (phases[].filter {field, eq} -> "filter": {"must":
+// [{"key", "value"}]}, applied after the top-k cut); other filters, and any filter in the
+// chroma (its query ignores `where`) or native dialect, fail phase validation.
 #ifndef VEXBENCH_ADAPTERS_VEXFS_ADAPTER_H_
 #define VEXBENCH_ADAPTERS_VEXFS_ADAPTER_H_
 

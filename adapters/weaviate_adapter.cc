@@ -16,6 +16,8 @@
 #include <tuple>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adapters/control_client.h"
 #include "adapters/option_reader.h"
 #include "adapters/vector_requests.h"
@@ -172,6 +174,40 @@ QueryAnswer ParseQueryAnswer(simdjson::ondemand::parser& parser, std::string& pa
   return data_ok ? QueryAnswer::kIds : QueryAnswer::kMalformed;
 }
 
+// One condition of a GraphQL `where` on the integer property `field`, as text inside the JSON
+// string of a GraphQLQuery (hence the escaped quotes): {path:[\"f\"],operator:Equal,valueInt:3}.
+std::string WhereCondition(const std::string& field, absl::string_view op, int64_t value) {
+  return absl::StrCat(R"({path:[\")", field, R"(\"],operator:)", op, ",valueInt:", value, "}");
+}
+
+// The `where` argument of a Get for `filter` (weaviate-openapi.json: definitions.WhereFilter:
+// path, operator Equal/GreaterThan/GreaterThanEqual/LessThan/LessThanEqual/Or/And, valueInt,
+// operands). `in` is an Or of Equal conditions, several range bounds an And.
+std::string WeaviateWhere(const PayloadFilter& filter) {
+  std::vector<std::string> operands;
+  absl::string_view combine = "And";
+  switch (filter.kind()) {
+    case PayloadFilter::Kind::kEq:
+      return WhereCondition(filter.field, "Equal", *filter.eq);
+    case PayloadFilter::Kind::kIn:
+      for (int64_t v : filter.in) operands.push_back(WhereCondition(filter.field, "Equal", v));
+      combine = "Or";
+      break;
+    case PayloadFilter::Kind::kRange:
+      if (filter.gt) operands.push_back(WhereCondition(filter.field, "GreaterThan", *filter.gt));
+      if (filter.gte) {
+        operands.push_back(WhereCondition(filter.field, "GreaterThanEqual", *filter.gte));
+      }
+      if (filter.lt) operands.push_back(WhereCondition(filter.field, "LessThan", *filter.lt));
+      if (filter.lte) {
+        operands.push_back(WhereCondition(filter.field, "LessThanEqual", *filter.lte));
+      }
+      break;
+  }
+  if (operands.size() == 1) return operands[0];
+  return absl::StrCat("{operator:", combine, ",operands:[", absl::StrJoin(operands, ","), "]}");
+}
+
 // Paths and header lines every request of one target carries.
 struct Wire {
   std::string prefix;   // the url's path without a trailing '/' ("" for the root)
@@ -191,6 +227,7 @@ class WeaviateSource final : public OperationSource {
         batch_(std::max(1, std::min(phase.batch.value_or(100),
                                     phase.op == "delete" ? kMaxDeleteBatch : 1 << 30))),
         k_(phase.k.value_or(10)),
+        filter_(phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
@@ -198,7 +235,9 @@ class WeaviateSource final : public OperationSource {
     query_cursor_ = slice.thread_index + slice.thread_count * slice.shard_index;
     // GraphQLQuery {query}: the vector's JSON text is also a GraphQL list of floats.
     query_head_ = R"({"query":"{Get{)" + wire.class_name + "(nearVector:{vector:";
-    query_tail_ = "},limit:" + std::to_string(k_) + R"(){_additional{id distance}}}}"})";
+    query_tail_ = "},";
+    if (filter_) query_tail_ += "where:" + WeaviateWhere(*filter_) + ",";
+    query_tail_ += "limit:" + std::to_string(k_) + R"(){_additional{id distance}}}}"})";
   }
 
   // OperationSource
@@ -256,7 +295,7 @@ class WeaviateSource final : public OperationSource {
   void JudgeQuery(int64_t q, std::string_view body, Verdict& v) {
     switch (ParseQueryAnswer(parser_, padded_, body, wire_.class_name, ids_)) {
       case QueryAnswer::kIds:
-        JudgeRecall(dataset_, q, ids_, k_, v);
+        JudgeRecall(dataset_, q, ids_, k_, v, filter_ ? &*filter_ : nullptr);
         return;
       case QueryAnswer::kGraphQLErrors:
         v.error = ErrorClass::kOther;
@@ -289,7 +328,9 @@ class WeaviateSource final : public OperationSource {
       body_.append(R"({"class":")").append(wire_.class_name).append(R"(","id":")");
       AppendWeaviateUuid(body_, i);
       body_.append(R"(","vector":)").append(dataset_.vector_json(i));
-      body_.append(R"(,"properties":{"tag":)").append(std::to_string(i % 100)).append("}}");
+      body_.append(R"(,"properties":)");
+      AppendPayload(body_, dataset_, i);
+      body_.push_back('}');
     }
     body_.append("]}");
     AppendJsonRequest(scratch, "POST", batch_path_, wire_.host, wire_.headers, body_);
@@ -323,6 +364,7 @@ class WeaviateSource final : public OperationSource {
   const std::string graphql_path_;
   const int batch_;
   const int k_;
+  const std::optional<PayloadFilter> filter_;  // the phase's
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_head_, query_tail_;
@@ -378,6 +420,7 @@ class WeaviateAdapter final : public Adapter {
       return absl::InvalidArgumentError("a weaviate target needs the job's dataset");
     }
     dataset_distance_ = std::string(DistanceOf(dataset->metric()));
+    payload_field_ = dataset->payload_field();
     distance_ = options_.distance.empty() ? dataset_distance_ : options_.distance;
     absl::Status s = create ? CreateClass() : AttachClass(timeout);
     set_up_ = s.ok();
@@ -480,12 +523,16 @@ class WeaviateAdapter final : public Adapter {
     if (options_.ef) index["ef"] = *options_.ef;
     if (options_.ef_construction) index["efConstruction"] = *options_.ef_construction;
     if (options_.max_connections) index["maxConnections"] = *options_.max_connections;
-    nlohmann::json tag = {{"name", "tag"}, {"dataType", nlohmann::json::array({"int"})}};
+    // The dataset's payload field, an int property (definitions.Property: name, dataType).
+    nlohmann::json properties = nlohmann::json::array();
+    if (!payload_field_.empty()) {
+      properties.push_back({{"name", payload_field_}, {"dataType", nlohmann::json::array({"int"})}});
+    }
     const nlohmann::json body = {{"class", options_.class_name},
                                  {"vectorizer", "none"},
                                  {"vectorIndexType", "hnsw"},
                                  {"vectorIndexConfig", index},
-                                 {"properties", nlohmann::json::array({tag})}};
+                                 {"properties", properties}};
     auto r = control_.Request("POST", "/v1/schema", body.dump());
     if (!r.ok()) return r.status();
     return r->status < 300 ? absl::OkStatus() : Failure("POST", "/v1/schema", *r);
@@ -512,6 +559,7 @@ class WeaviateAdapter final : public Adapter {
   const std::string class_path_;
   Wire wire_;
   std::string distance_, dataset_distance_;  // set by Setup
+  std::string payload_field_;                // set by Setup: the dataset's ("" = none)
   bool set_up_ = false;
 };
 

@@ -10,11 +10,15 @@
 //
 // Wire (paths under /v1, the spec's basePath):
 //   setup    DELETE /v1/schema/{class}, then POST /v1/schema {class, vectorizer "none",
-//            vectorIndexType "hnsw", vectorIndexConfig, properties [tag: int]}; other shards
+//            vectorIndexType "hnsw", vectorIndexConfig, properties [<payload field>: int]
+//            (none without a dataset payload)}; other shards
 //            poll GET /v1/schema/{class} until it answers 200
-//   insert   POST /v1/batch/objects {objects: [{class, id, vector, properties {tag: id % 100}}]}
-//   query    POST /v1/graphql {query: "{Get{C(nearVector:{vector:[...]},limit:k)
-//            {_additional{id distance}}}}"}
+//   insert   POST /v1/batch/objects {objects: [{class, id, vector, properties {<field>: v}}]}
+//            (the dataset's payload; {} without one)
+//   query    POST /v1/graphql {query: "{Get{C(nearVector:{vector:[...]},[where:{...},]limit:k)
+//            {_additional{id distance}}}}"}; a phase filter becomes `where` on the payload
+//            property: eq -> Equal, range -> GreaterThan[Equal]/LessThan[Equal] (several bounds
+//            under And), in -> Or of Equal; valueInt
 //   delete   DELETE /v1/batch/objects {match: {class, where: {path [id], ContainsAny, uuids}}}
 //   count    POST /v1/graphql {query: "{Aggregate{C{meta{count}}}}"}
 //   ready    GET /v1/.well-known/ready     version  GET /v1/meta     teardown  DELETE schema
@@ -23,7 +27,7 @@
 // hex digits (ids below 2^48), so answers map back to dataset ids without a lookup.
 //
 // Operations: insert (batches of `batch`), query (k nearest; recall against the dataset's
-// ground truth), delete (batches of `batch`, at most 10,000: the server's default
+// ground truth, filtered when the phase has a filter), delete (batches of `batch`, at most 10,000: the server's default
 // QUERY_MAXIMUM_RESULTS), mixed (query and re-insert by read_ratio; re-inserting an id
 // overwrites the object). ef is a property of the class, not of a query: a phase's `ef` is
 // refused in favour of the target's `ef` option.

@@ -29,14 +29,17 @@ std::string HostName() {
 class AgentDaemon::Session final : public ShardSink {
  public:
   Session(grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>& stream,
-          Engine& engine)
-      : stream_(stream), engine_(engine) {}
+          Engine& engine, std::string agent_name, AgentMetrics& metrics)
+      : stream_(stream), engine_(engine), agent_name_(std::move(agent_name)), metrics_(metrics) {}
   ~Session() override { StopShard(); }
 
   // ShardSink: any thread.
   void Send(v1::AgentMessage message) override {
     std::lock_guard lock(write_mu_);
     if (!broken_ && !stream_.Write(message)) broken_ = true;
+    if (!broken_ && message.has_interval()) {
+      metrics_.OnIntervalSent(message.interval(), UnixMicrosNow());
+    }
   }
 
   void OnAssign(const v1::Assign& assign) {
@@ -54,7 +57,7 @@ class AgentDaemon::Session final : public ShardSink {
                  assign.shard_count());
     job_id_ = assign.job_id();
     ShardAssignment shard{assign.job_id(), assign.shard_index(), assign.shard_count(),
-                          assign.start_at_unix_us()};
+                          assign.start_at_unix_us(), agent_name_};
     runner_ = std::make_unique<ShardRunner>(engine_, *std::move(spec), shard, *this);
     shard_finished_ = false;
     shard_thread_ = std::thread([this] {
@@ -91,6 +94,8 @@ class AgentDaemon::Session final : public ShardSink {
 
   grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>& stream_;
   Engine& engine_;
+  const std::string agent_name_;
+  AgentMetrics& metrics_;
   std::mutex write_mu_;
   bool broken_ = false;  // guarded by write_mu_
   std::string job_id_;
@@ -150,11 +155,12 @@ void AgentDaemon::Serve(v1::AgentService::Stub& stub, bool& served) {
     active_context_ = &context;
   }
   auto stream = stub.Connect(&context);
-  auto session = std::make_unique<Session>(*stream, engine_);
+  const std::string name = options_.name.empty() ? HostName() : options_.name;
+  auto session = std::make_unique<Session>(*stream, engine_, name, *metrics_);
 
   v1::AgentMessage hello;
   v1::Hello* h = hello.mutable_hello();
-  h->set_name(options_.name.empty() ? HostName() : options_.name);
+  h->set_name(name);
   h->set_host(HostName());
   h->set_version(VEXBENCH_VERSION);
   h->set_cores(static_cast<int>(std::thread::hardware_concurrency()));

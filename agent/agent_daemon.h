@@ -15,6 +15,7 @@
 #include <string>
 
 #include "agent/engine.h"
+#include "common/metrics.h"
 #include "common/transport_security.h"
 #include "proto/vexbench.grpc.pb.h"
 
@@ -29,6 +30,8 @@ struct AgentDaemonOptions {
   std::string join_token;
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds max_backoff{10000};
+  // HOST:PORT where `vexbench agent` serves GET /metrics (Prometheus); empty: not served.
+  std::string metrics_listen;
 };
 
 class AgentDaemon {
@@ -41,6 +44,8 @@ class AgentDaemon {
   absl::Status Run();
   // Any thread, or a signal-handling thread.
   void Stop();
+  // What `--metrics` serves: the requests and errors of the intervals sent, send lag, CPU.
+  std::shared_ptr<AgentMetrics> metrics() const { return metrics_; }
 
  private:
   class Session;
@@ -51,6 +56,7 @@ class AgentDaemon {
 
   const AgentDaemonOptions options_;
   Engine engine_;
+  const std::shared_ptr<AgentMetrics> metrics_ = std::make_shared<AgentMetrics>();
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;

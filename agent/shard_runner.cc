@@ -10,6 +10,7 @@
 #include "adapters/registry.h"
 #include "agent/file_driver.h"
 #include "agent/phase_driver.h"
+#include "agent/resource_sampler.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
 
@@ -89,8 +90,32 @@ absl::Status ShardRunner::CreateAdapters() {
     auto adapter = CreateAdapter(target);
     if (!adapter.ok()) return adapter.status();
     adapters_.push_back(*std::move(adapter));
+    const bool samples = target.process.has_value() &&
+                         (target.process->agent.empty() ? assignment_.shard_index == 0
+                                                        : target.process->agent ==
+                                                              assignment_.agent_name);
+    samplers_.push_back(samples ? std::make_unique<ResourceSampler>(*target.process) : nullptr);
   }
   return absl::OkStatus();
+}
+
+void ShardRunner::SampleTargets(const std::string& phase, v1::TargetSample::Moment moment) {
+  for (size_t t = 0; t < samplers_.size(); ++t) {
+    if (samplers_[t] == nullptr) continue;
+    absl::StatusOr<ResourceReading> reading = samplers_[t]->Sample();
+    v1::TargetSample& sample = pending_samples_.emplace_back();
+    sample.set_target(spec_.targets[t].name);
+    sample.set_unix_us(anchor_.ToUnixMicros(MonoClock::now()));
+    sample.set_phase(phase);
+    sample.set_moment(moment);
+    if (reading.ok()) {
+      sample.set_rss_bytes(reading->rss_bytes);
+      sample.set_cpu_seconds(reading->cpu_seconds);
+      sample.set_source(reading->source);
+    } else {
+      sample.set_error(std::string(reading.status().message()));
+    }
+  }
 }
 
 void ShardRunner::Run() {
@@ -121,7 +146,11 @@ absl::Status ShardRunner::LoadDatasetAndSetUp() {
   if (!spec_.dataset.is_null()) {
     auto dataset_spec = ParseDatasetSpec(spec_.dataset);
     if (!dataset_spec.ok()) return dataset_spec.status();
-    auto dataset = LoadDataset(*dataset_spec, DatasetCacheDir());
+    std::vector<PayloadFilter> filters;  // filtered phases are judged by their exact truth
+    for (const PhaseSpec& phase : spec_.phases) {
+      if (phase.filter) filters.push_back(*phase.filter);
+    }
+    auto dataset = LoadDataset(*dataset_spec, DatasetCacheDir(), /*threads=*/0, filters);
     if (!dataset.ok()) return dataset.status();
     dataset_ = *std::move(dataset);
     if (assignment_.shard_index == 0) {
@@ -314,6 +343,7 @@ absl::Status ShardRunner::StartDrivers(int phase_index, MonoTime start,
 absl::Status ShardRunner::RunPhase(int phase_index, MonoTime start) {
   const PhaseSpec& phase = spec_.phases[phase_index];
   std::vector<Series> series;
+  SampleTargets(phase.name, v1::TargetSample::PHASE_START);
   absl::Status status = StartDrivers(phase_index, start, series);
   MonoTime interval_start = start;
   bool cancel_sent = false;
@@ -333,12 +363,14 @@ absl::Status ShardRunner::RunPhase(int phase_index, MonoTime start) {
       }
       if (drivers_running_ == 0) break;
       lock.unlock();
+      SampleTargets(phase.name, v1::TargetSample::INTERVAL);
       SendInterval(series, interval_start, boundary, /*final_drain=*/false);
       interval_start = boundary;
       lock.lock();
     }
   }
   const MonoTime end = MonoClock::now();
+  SampleTargets(phase.name, v1::TargetSample::PHASE_END);
   SendInterval(series, interval_start, end, /*final_drain=*/true);
   MonoTime began = MonoTime::max();
   for (Series& s : series) {
@@ -419,6 +451,8 @@ void ShardRunner::SendInterval(std::vector<Series>& series, MonoTime from, MonoT
       s.accumulated[op].Reset();
     }
   }
+  for (v1::TargetSample& sample : pending_samples_) *interval->add_target_samples() = std::move(sample);
+  pending_samples_.clear();
   sink_.Send(std::move(message));
 }
 

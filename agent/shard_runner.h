@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,12 +36,16 @@ struct ShardAssignment {
   int shard_index = 0;
   int shard_count = 1;
   int64_t start_at_unix_us = 0;  // the barrier: the first phase starts then (agent clock)
+  // This agent's name: it samples the targets whose `process.agent` names it (and, on shard
+  // 0, those whose process names no agent).
+  std::string agent_name;
 };
 
 // Integer share `index` of `total` split in `parts` (the first total % parts get one more).
 int64_t SplitShare(int64_t total, int parts, int index);
 
 class PhaseDriver;
+class ResourceSampler;
 
 class ShardRunner {
  public:
@@ -63,6 +68,8 @@ class ShardRunner {
   absl::Status RunPhase(int phase_index, MonoTime start);
   absl::Status StartDrivers(int phase_index, MonoTime start, std::vector<Series>& series);
   void SendInterval(std::vector<Series>& series, MonoTime from, MonoTime to, bool final_drain);
+  // Samples every target this agent samples; the samples go out with the next interval.
+  void SampleTargets(const std::string& phase, v1::TargetSample::Moment moment);
 
   Engine& engine_;
   const JobSpec spec_;
@@ -70,6 +77,9 @@ class ShardRunner {
   ShardSink& sink_;
   const WallClockAnchor anchor_;
   std::vector<AdapterPtr> adapters_;  // by target index
+  // By target index; null for targets this agent does not sample (targets[].process).
+  std::vector<std::unique_ptr<ResourceSampler>> samplers_;
+  std::vector<v1::TargetSample> pending_samples_;  // only touched by Run()'s thread
   std::shared_ptr<const Dataset> dataset_;  // null when the job has none
   int64_t interval_seq_ = 0;
 

@@ -67,6 +67,7 @@ void SimulatedAgent(const Args& args, int index, std::shared_ptr<grpc::Channel> 
                     std::atomic<int64_t>& requests_sent, std::atomic<int>& done) {
   auto stub = v1::AgentService::NewStub(channel);
   grpc::ClientContext context;
+  context.set_wait_for_ready(true);  // as a real agent, which retries until it is connected
   auto stream = stub->Connect(&context);
   std::mutex write_mu;
   auto send = [&](const v1::AgentMessage& m) {
@@ -129,7 +130,13 @@ void SimulatedAgent(const Args& args, int index, std::shared_ptr<grpc::Channel> 
       });
     }
   }
-  if (shard.joinable()) shard.join();
+  if (shard.joinable()) {
+    shard.join();
+  } else {
+    const grpc::Status status = stream->Finish();
+    std::fprintf(stderr, "agent %d: stream ended before an assignment: %s\n", index,
+                 status.error_message().c_str());
+  }
 }
 
 int Main(const Args& args) {

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -33,16 +34,21 @@ using json = nlohmann::json;
 
 constexpr std::initializer_list<absl::string_view> kAllKeys = {
     "kind",         "count",    "dim",  "queries",    "metric",     "seed",
-    "distribution", "clusters", "path", "query_path", "truth_path", "truth_k"};
+    "distribution", "clusters", "path", "query_path", "truth_path", "truth_k", "payload"};
 constexpr std::initializer_list<absl::string_view> kSyntheticKeys = {
-    "kind", "count", "dim", "queries", "metric", "seed", "distribution", "clusters", "truth_k"};
+    "kind",         "count",    "dim",     "queries", "metric", "seed",
+    "distribution", "clusters", "truth_k", "payload"};
 constexpr std::initializer_list<absl::string_view> kFvecsKeys = {
-    "kind", "path", "query_path", "truth_path", "count", "queries", "metric", "dim", "truth_k"};
+    "kind", "path", "query_path", "truth_path", "count",
+    "queries", "metric", "dim", "truth_k", "payload"};
 constexpr std::initializer_list<absl::string_view> kKinds = {"synthetic", "fvecs", "hdf5"};
 constexpr std::initializer_list<absl::string_view> kDistributions = {"uniform", "normal",
                                                                      "clustered"};
-constexpr std::initializer_list<absl::string_view> kHdf5Keys = {"kind",    "path", "count",
-                                                                "queries", "dim",  "truth_k"};
+constexpr std::initializer_list<absl::string_view> kHdf5Keys = {
+    "kind", "path", "count", "queries", "dim", "truth_k", "payload"};
+constexpr int64_t kMaxPayloadValues = 1'000'000'000;
+constexpr absl::string_view kPayloadFieldExpectation =
+    "a field name of 1..64 letters, digits and _, starting with a lower-case letter";
 
 constexpr absl::string_view kMetricExpectation = "one of: cosine, l2, dot (or angular, euclidean)";
 constexpr absl::string_view kVectorsFileExpectation = "a .fvecs or .bvecs file";
@@ -219,6 +225,44 @@ absl::Status ReadFvecsFields(const SpecReader& reader, DatasetSpec& spec) {
   return status;
 }
 
+bool IsPayloadFieldName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || !(absl::ascii_islower(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '_'; });
+}
+
+// payload: {field, values}
+absl::Status ReadPayload(const SpecReader& reader, DatasetSpec& spec) {
+  const json* payload = reader.Find("payload");
+  if (payload == nullptr) return absl::OkStatus();
+  constexpr absl::string_view kExpected = "a mapping {field: <name>, values: <count>}";
+  if (!payload->is_object()) {
+    return FieldError("payload", absl::StrCat(Describe(*payload), " is not a mapping"), kExpected);
+  }
+  for (const auto& [key, value] : payload->items()) {
+    if (key != "field" && key != "values") {
+      return FieldError(absl::StrCat("payload.", key), "unknown key", "one of: field, values");
+    }
+  }
+  SpecReader inner(*payload);
+  absl::Status status =
+      inner.String("field", true, kPayloadFieldExpectation, spec.payload_field);
+  if (status.ok()) {
+    status = inner.Int("values", 1, kMaxPayloadValues, true,
+                       "the number of distinct values, 1..1000000000", spec.payload_values);
+  }
+  if (!status.ok()) {  // the inner reader's messages say "dataset.field"; make it the full path
+    std::string message(status.message());
+    message.replace(0, std::string_view("dataset.").size(), "dataset.payload.");
+    return absl::InvalidArgumentError(message);
+  }
+  if (!IsPayloadFieldName(spec.payload_field)) {
+    return FieldError("payload.field", absl::StrCat(json(spec.payload_field).dump(), " is not a field name"),
+                      kPayloadFieldExpectation);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckKeys(const json& dataset, const std::string& kind,
                        std::initializer_list<absl::string_view> kind_keys) {
   for (const auto& [key, value] : dataset.items()) {
@@ -265,7 +309,29 @@ absl::Status CheckLoadable(const DatasetSpec& spec) {
   if (spec.truth_k < 1) {
     return FieldError("truth_k", absl::StrCat(spec.truth_k, " is out of range"), "1..10000");
   }
+  if (!spec.payload_field.empty() &&
+      (spec.payload_values < 1 || spec.payload_values > kMaxPayloadValues)) {
+    return FieldError("payload.values", absl::StrCat(spec.payload_values, " is out of range"),
+                      "1..1000000000");
+  }
   return absl::OkStatus();
+}
+
+// --- Payload filters ------------------------------------------------------------------------
+
+absl::Status FilterError(const std::string& where, absl::string_view what,
+                         absl::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what, "; expected ", expected));
+}
+
+absl::StatusOr<int64_t> FilterInt(const json& value, const std::string& where) {
+  if (!value.is_number_integer() ||
+      (value.is_number_unsigned() &&
+       value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+    return FilterError(where, absl::StrCat(Describe(value), " is not an integer"),
+                       "an integer payload value");
+  }
+  return value.get<int64_t>();
 }
 
 // --- Content hash and JSON text -------------------------------------------------------------
@@ -342,6 +408,137 @@ std::string_view MetricName(Metric m) {
   return "unknown";
 }
 
+int64_t PayloadValue(int64_t id, int64_t values) {
+  if (values <= 0) return 0;
+  uint64_t z = static_cast<uint64_t>(id) + 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<int64_t>(z % static_cast<uint64_t>(values));
+}
+
+bool PayloadFilter::Matches(int64_t value) const {
+  switch (kind()) {
+    case Kind::kEq:
+      return value == *eq;
+    case Kind::kIn:
+      return std::find(in.begin(), in.end(), value) != in.end();
+    case Kind::kRange:
+      return (!gt || value > *gt) && (!gte || value >= *gte) && (!lt || value < *lt) &&
+             (!lte || value <= *lte);
+  }
+  return false;
+}
+
+std::string PayloadFilter::Key() const {
+  std::string key = field;
+  switch (kind()) {
+    case Kind::kEq:
+      absl::StrAppend(&key, " eq ", *eq);
+      break;
+    case Kind::kIn: {
+      std::vector<int64_t> sorted = in;
+      std::sort(sorted.begin(), sorted.end());
+      absl::StrAppend(&key, " in ", absl::StrJoin(sorted, ","));
+      break;
+    }
+    case Kind::kRange:
+      if (gt) absl::StrAppend(&key, " gt ", *gt);
+      if (gte) absl::StrAppend(&key, " gte ", *gte);
+      if (lt) absl::StrAppend(&key, " lt ", *lt);
+      if (lte) absl::StrAppend(&key, " lte ", *lte);
+      break;
+  }
+  return key;
+}
+
+absl::StatusOr<PayloadFilter> ParsePayloadFilter(const nlohmann::json& filter,
+                                                 const std::string& path) {
+  constexpr absl::string_view kExpected =
+      "a mapping {field, eq: <int>} or {field, in: [<int>, ...]} or {field, gt/gte/lt/lte: <int>}";
+  if (!filter.is_object()) {
+    return FilterError(path, absl::StrCat(Describe(filter), " is not a mapping"), kExpected);
+  }
+  PayloadFilter out;
+  out.path = path;
+  const auto at = [&](absl::string_view key) { return absl::StrCat(path, ".", key); };
+  int conditions = 0;
+  bool range = false;
+  for (const auto& [key, value] : filter.items()) {
+    if (key == "field") {
+      if (!value.is_string() || !IsPayloadFieldName(value.get<std::string>())) {
+        return FilterError(at(key), absl::StrCat(Describe(value), " is not a field name"),
+                           "the dataset's payload field (dataset.payload.field)");
+      }
+      out.field = value.get<std::string>();
+    } else if (key == "eq") {
+      auto v = FilterInt(value, at(key));
+      if (!v.ok()) return v.status();
+      out.eq = *v;
+      ++conditions;
+    } else if (key == "in") {
+      if (!value.is_array() || value.empty()) {
+        return FilterError(at(key),
+                           value.is_array() ? "is empty"
+                                            : absl::StrCat(Describe(value), " is not a list"),
+                           "a non-empty list of integer payload values");
+      }
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string item = absl::StrCat(at(key), "[", i, "]");
+        auto v = FilterInt(value[i], item);
+        if (!v.ok()) return v.status();
+        if (std::find(out.in.begin(), out.in.end(), *v) != out.in.end()) {
+          // Qdrant's MatchAny requires unique values (AnyVariants: uniqueItems).
+          return FilterError(item, absl::StrCat(*v, " is listed twice"), "distinct values");
+        }
+        out.in.push_back(*v);
+      }
+      ++conditions;
+    } else if (key == "gt" || key == "gte" || key == "lt" || key == "lte") {
+      auto v = FilterInt(value, at(key));
+      if (!v.ok()) return v.status();
+      (key == "gt" ? out.gt : key == "gte" ? out.gte : key == "lt" ? out.lt : out.lte) = *v;
+      if (!range) ++conditions;
+      range = true;
+    } else {
+      return FilterError(at(key), "unknown key", "one of: field, eq, in, gt, gte, lt, lte");
+    }
+  }
+  if (out.field.empty()) return FilterError(at("field"), "is missing", "the payload field to filter on");
+  if (conditions != 1) {
+    return FilterError(path, conditions == 0 ? "has no condition" : "has more than one kind of condition",
+                       "exactly one of: eq, in, or range bounds (gt, gte, lt, lte)");
+  }
+  return out;
+}
+
+absl::Status CheckFilterField(const nlohmann::json& dataset, const PayloadFilter& filter) {
+  const std::string where = filter.path + ".field";
+  if (dataset.is_null()) {
+    return FilterError(where, absl::StrCat(json(filter.field).dump(), ": the job has no dataset"),
+                       "a dataset with a payload {field, values} to filter on");
+  }
+  const json* field = nullptr;
+  if (dataset.is_object()) {
+    auto payload = dataset.find("payload");
+    if (payload != dataset.end() && payload->is_object()) {
+      auto it = payload->find("field");
+      if (it != payload->end() && it->is_string()) field = &*it;
+    }
+  }
+  if (field == nullptr) {
+    return FilterError(where,
+                       absl::StrCat(json(filter.field).dump(), ": the dataset has no payload"),
+                       "dataset.payload {field, values} naming this field");
+  }
+  if (field->get<std::string>() != filter.field) {
+    return FilterError(where,
+                       absl::StrCat(json(filter.field).dump(), " is not the dataset's payload field"),
+                       field->get<std::string>() + " (dataset.payload.field)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DatasetSpec> ParseDatasetSpec(const nlohmann::json& dataset) {
   if (!dataset.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -367,6 +564,7 @@ absl::StatusOr<DatasetSpec> ParseDatasetSpec(const nlohmann::json& dataset) {
   if (status.ok()) {
     status = reader.Int("truth_k", 1, kMaxTruthK, false, "1..10000", spec.truth_k);
   }
+  if (status.ok()) status = ReadPayload(reader, spec);
   if (status.ok()) {
     if (synthetic) {
       status = ReadSyntheticFields(reader, spec);
@@ -389,6 +587,17 @@ std::span<const float> Dataset::query(int64_t q) const {
 }
 std::span<const int32_t> Dataset::truth(int64_t q) const {
   return {truth_.data() + q * truth_k_, static_cast<size_t>(truth_k_)};
+}
+std::span<const int32_t> Dataset::truth(int64_t q, const PayloadFilter& filter) const {
+  auto it = filtered_truth_.find(filter.Key());
+  if (it == filtered_truth_.end()) return {};
+  const int32_t* row = it->second.ids.data() + q * truth_k_;
+  size_t n = 0;
+  while (n < static_cast<size_t>(truth_k_) && row[n] >= 0) ++n;
+  return {row, n};
+}
+bool Dataset::has_truth(const PayloadFilter& filter) const {
+  return filtered_truth_.find(filter.Key()) != filtered_truth_.end();
 }
 std::string_view Dataset::vector_json(int64_t i) const {
   return std::string_view(vector_text_)
@@ -418,13 +627,34 @@ nlohmann::json Dataset::Identity() const {
   identity["truth_k"] = truth_k_;
   identity["content_hash"] = content_hash_;
   identity["truth_source"] = truth_source_;
+  if (!spec_.payload_field.empty()) {
+    identity["payload"] = {{"field", spec_.payload_field}, {"values", spec_.payload_values}};
+  }
+  if (!filtered_truth_.empty()) {
+    json filters = json::array();
+    for (const auto& [key, truth] : filtered_truth_) {
+      filters.push_back({{"filter", key}, {"source", truth.source}});
+    }
+    identity["filtered_truth"] = filters;
+  }
   return identity;
 }
 
-absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(const DatasetSpec& spec,
-                                                           const std::string& cache_dir,
-                                                           int threads) {
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
+    const DatasetSpec& spec, const std::string& cache_dir, int threads,
+    std::span<const PayloadFilter> filters) {
   if (absl::Status status = CheckLoadable(spec); !status.ok()) return status;
+  for (const PayloadFilter& filter : filters) {
+    if (filter.field != spec.payload_field) {
+      return FilterError(filter.path + ".field",
+                         spec.payload_field.empty()
+                             ? absl::StrCat(json(filter.field).dump(), ": the dataset has no payload")
+                             : absl::StrCat(json(filter.field).dump(),
+                                            " is not the dataset's payload field"),
+                         spec.payload_field.empty() ? "dataset.payload {field, values}"
+                                                    : spec.payload_field);
+    }
+  }
   try {
     absl::StatusOr<SourceData> source = spec.kind == "synthetic"
                                             ? dataset_internal::GenerateSynthetic(spec)
@@ -443,6 +673,19 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(const DatasetSpec& sp
     data->truth_k_ = truth.truth.dim;
     data->truth_ = std::move(truth.truth.data);
     data->truth_source_ = std::move(truth.source);
+    for (const PayloadFilter& filter : filters) {
+      std::string key = filter.Key();
+      if (data->filtered_truth_.count(key) != 0) continue;
+      std::vector<uint8_t> allowed(static_cast<size_t>(source->base.rows));
+      for (int64_t i = 0; i < source->base.rows; ++i) {
+        allowed[i] = filter.Matches(PayloadValue(i, spec.payload_values)) ? 1 : 0;
+      }
+      dataset_internal::TruthResult truth = dataset_internal::ResolveFilteredTruth(
+          spec, *source, data->content_hash_, cache_dir, threads, data->truth_k_,
+          absl::StrCat(key, " of ", spec.payload_values), allowed);
+      data->filtered_truth_.emplace(
+          std::move(key), Dataset::FilteredTruth{std::move(truth.truth.data), truth.source});
+    }
     EncodeRows(source->base, data->vector_text_, data->vector_offsets_);
     EncodeRows(source->queries, data->query_text_, data->query_offsets_);
     data->vectors_ = std::move(source->base.data);

@@ -9,6 +9,7 @@
 #define VEXBENCH_COMMON_DATASET_INTERNAL_H_
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "absl/status/status.h"
@@ -65,6 +66,14 @@ struct TruthResult {
 TruthResult ResolveTruth(const DatasetSpec& spec, const SourceData& data,
                          const std::string& content_hash, const std::string& cache_dir,
                          int threads);
+
+// The exact ground truth (k per query, rows padded with -1) among the base vectors whose
+// `allowed` entry is non-zero, cached like ResolveTruth's under a name that adds a digest of
+// `filter_key` (the filter's Key() and the payload's value count). Source "computed" or "cache".
+TruthResult ResolveFilteredTruth(const DatasetSpec& spec, const SourceData& data,
+                               const std::string& content_hash, const std::string& cache_dir,
+                               int threads, int k, const std::string& filter_key,
+                               std::span<const uint8_t> allowed);
 
 }  // namespace vexbench::dataset_internal
 

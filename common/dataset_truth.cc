@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <cstdio>
 #include <random>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -68,13 +70,17 @@ struct Candidate {
 };
 
 // The k nearest base vectors of `query` into `out` (k ids, nearest first). `heap` is scratch.
+// Rows whose `allowed` entry is zero are skipped (`allowed` empty: none); fewer than k
+// candidates leave -1 in the rest of `out`.
 template <Metric kMetric>
 void NearestOf(const float* query, const FloatMatrix& base, const std::vector<double>& base_norms,
-               int k, std::vector<Candidate>& heap, int32_t* out) {
+               int k, std::span<const uint8_t> allowed, std::vector<Candidate>& heap,
+               int32_t* out) {
   const int dim = base.dim;
   const double query_norm = kMetric == Metric::kCosine ? CosineNorm(query, dim) : 1.0;
   heap.clear();
   for (int64_t i = 0; i < base.rows; ++i) {
+    if (!allowed.empty() && allowed[i] == 0) continue;
     const float* vector = base.data.data() + i * dim;
     double distance;
     if constexpr (kMetric == Metric::kL2) {
@@ -97,12 +103,12 @@ void NearestOf(const float* query, const FloatMatrix& base, const std::vector<do
     }
   }
   std::sort_heap(heap.begin(), heap.end());
-  for (int j = 0; j < k; ++j) out[j] = heap[j].id;
+  for (int j = 0; j < k; ++j) out[j] = j < static_cast<int>(heap.size()) ? heap[j].id : -1;
 }
 
 template <Metric kMetric>
 void SearchAll(const FloatMatrix& base, const FloatMatrix& queries, int k, int threads,
-               IntMatrix& out) {
+               std::span<const uint8_t> allowed, IntMatrix& out) {
   std::vector<double> base_norms;
   if constexpr (kMetric == Metric::kCosine) {
     base_norms.resize(base.rows);
@@ -116,8 +122,8 @@ void SearchAll(const FloatMatrix& base, const FloatMatrix& queries, int k, int t
     std::vector<Candidate> heap;
     heap.reserve(k);
     for (int64_t q; (q = next.fetch_add(1, std::memory_order_relaxed)) < queries.rows;) {
-      NearestOf<kMetric>(queries.data.data() + q * queries.dim, base, base_norms, k, heap,
-                         out.data.data() + q * k);
+      NearestOf<kMetric>(queries.data.data() + q * queries.dim, base, base_norms, k, allowed,
+                         heap, out.data.data() + q * k);
     }
   };
   std::vector<std::thread> pool;
@@ -128,15 +134,16 @@ void SearchAll(const FloatMatrix& base, const FloatMatrix& queries, int k, int t
 
 // --- Cache ----------------------------------------------------------------------------------
 
-// A cached truth of the right shape, or nothing.
+// A cached truth of the right shape, or nothing. `padded`: -1 entries are valid (filtered
+// truth).
 std::optional<IntMatrix> ReadCached(const std::string& path, int64_t rows, int k,
-                                    int64_t base_rows) {
+                                    int64_t base_rows, bool padded = false) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) return std::nullopt;
   absl::StatusOr<IntMatrix> cached = ReadIvecs(path);
   if (!cached.ok() || cached->rows != rows || cached->dim != k) return std::nullopt;
   for (int32_t id : cached->data) {
-    if (id < 0 || id >= base_rows) return std::nullopt;
+    if (id < (padded ? -1 : 0) || id >= base_rows) return std::nullopt;
   }
   return std::move(*cached);
 }
@@ -175,11 +182,12 @@ IntMatrix Narrow(const IntMatrix& truth, int64_t rows, int k) {
 }  // namespace
 
 IntMatrix ExactNeighbors(const FloatMatrix& base, const FloatMatrix& queries, int k, Metric metric,
-                         int threads) {
+                         int threads, std::span<const uint8_t> allowed) {
   IntMatrix out;
   // Queries of another dimension than the base have no neighbours (a precondition LoadDataset
   // checks).
   if (base.dim != queries.dim) return out;
+  if (!allowed.empty() && static_cast<int64_t>(allowed.size()) != base.rows) return out;
   k = static_cast<int>(std::clamp<int64_t>(k, 0, base.rows));
   out.rows = queries.rows;
   out.dim = k;
@@ -189,13 +197,13 @@ IntMatrix ExactNeighbors(const FloatMatrix& base, const FloatMatrix& queries, in
   threads = static_cast<int>(std::min<int64_t>(threads, queries.rows));
   switch (metric) {
     case Metric::kCosine:
-      SearchAll<Metric::kCosine>(base, queries, k, threads, out);
+      SearchAll<Metric::kCosine>(base, queries, k, threads, allowed, out);
       break;
     case Metric::kL2:
-      SearchAll<Metric::kL2>(base, queries, k, threads, out);
+      SearchAll<Metric::kL2>(base, queries, k, threads, allowed, out);
       break;
     case Metric::kDot:
-      SearchAll<Metric::kDot>(base, queries, k, threads, out);
+      SearchAll<Metric::kDot>(base, queries, k, threads, allowed, out);
       break;
   }
   return out;
@@ -248,6 +256,37 @@ TruthResult ResolveTruth(const DatasetSpec& spec, const SourceData& data,
     if (cached.has_value()) return {std::move(*cached), "cache"};
   }
   TruthResult result{ExactNeighbors(data.base, data.queries, k, data.metric, threads), "computed"};
+  if (!target.empty()) WriteCached(target, result.truth);
+  return result;
+}
+
+TruthResult ResolveFilteredTruth(const DatasetSpec& spec, const SourceData& data,
+                               const std::string& content_hash, const std::string& cache_dir,
+                               int threads, int k, const std::string& filter_key,
+                               std::span<const uint8_t> allowed) {
+  // FNV-1a of the filter's key (with the payload's value count): short, stable, file-name safe.
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : filter_key) h = (h ^ c) * 0x100000001b3ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  const std::string name = absl::StrCat(content_hash, "-", std::string(MetricName(data.metric)),
+                                        "-", k, "-filter-", hex, ".ivecs");
+  std::vector<std::string> candidates;
+  std::string target = cache_dir.empty() ? "" : (std::filesystem::path(cache_dir) / name).string();
+  if (spec.kind != "synthetic") {
+    const std::string beside = absl::StrCat(spec.path, ".truth-", content_hash, "-", k,
+                                            "-filter-", hex, ".ivecs");
+    candidates.push_back(beside);
+    if (DirectoryWritable(spec.path)) target = beside;
+  }
+  if (!cache_dir.empty()) candidates.push_back((std::filesystem::path(cache_dir) / name).string());
+  for (const std::string& candidate : candidates) {
+    std::optional<IntMatrix> cached =
+        ReadCached(candidate, data.queries.rows, k, data.base.rows, /*padded=*/true);
+    if (cached.has_value()) return {std::move(*cached), "cache"};
+  }
+  TruthResult result{ExactNeighbors(data.base, data.queries, k, data.metric, threads, allowed),
+                     "computed"};
   if (!target.empty()) WriteCached(target, result.truth);
   return result;
 }

@@ -18,14 +18,15 @@ enum class ErrorClass : uint8_t {
   kUnexpectedStatus,  // another status than the expected one (e.g. 3xx, or 204 for 200)
   kParse,             // the answer was not valid HTTP, or its body not what the adapter expects
   kBodyTooLarge,      // the answer's body exceeded the body cap
+  kFilterViolation,   // a filtered query's answer held an id the filter excludes
   kOther,             // anything else (named in logs)
 };
 
-inline constexpr int kErrorClassCount = 10;
+inline constexpr int kErrorClassCount = 11;
 
 inline constexpr std::array<std::string_view, kErrorClassCount> kErrorClassNames = {
     "none",   "connect",           "timeout", "reset",          "http_4xx",
-    "http_5xx", "unexpected_status", "parse", "body_too_large", "other"};
+    "http_5xx", "unexpected_status", "parse", "body_too_large", "filter_violation", "other"};
 
 constexpr std::string_view ErrorClassName(ErrorClass c) {
   return kErrorClassNames[static_cast<int>(c)];

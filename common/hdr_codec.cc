@@ -167,7 +167,8 @@ absl::Status FillCounts(const uint8_t* payload, const uint8_t* end, Histogram& h
   return absl::OkStatus();
 }
 
-absl::StatusOr<Histogram> DecodePlain(std::string_view bytes, ValueUnit unit) {
+// Decodes the plain form into `out`, reusing out's counts array when the layouts match.
+absl::Status DecodePlain(std::string_view bytes, ValueUnit unit, Histogram& out) {
   if (bytes.size() < kPlainHeaderBytes) {
     return Malformed(absl::StrFormat("plain encoding is %d bytes; the header alone is %d",
                                      bytes.size(), kPlainHeaderBytes));
@@ -181,9 +182,12 @@ absl::StatusOr<Histogram> DecodePlain(std::string_view bytes, ValueUnit unit) {
     return Malformed(absl::StrFormat("header says the payload is %d bytes but %d follow",
                                      header.payload_bytes, available));
   }
-  absl::Status filled = FillCounts(data + kPlainHeaderBytes, data + bytes.size(), *h);
-  if (!filled.ok()) return filled;
-  return h;
+  if (h->options() == out.options()) {
+    out.Reset();
+  } else {
+    out = *std::move(h);
+  }
+  return FillCounts(data + kPlainHeaderBytes, data + bytes.size(), out);
 }
 
 // Inflates exactly `n` bytes into `out`; an error if the stream ends early or is corrupt.
@@ -244,7 +248,7 @@ absl::StatusOr<std::string> InflatePlain(const uint8_t* in, size_t in_bytes, Val
   return plain;
 }
 
-absl::StatusOr<Histogram> DecodeCompressed(std::string_view bytes, ValueUnit unit) {
+absl::Status DecodeCompressed(std::string_view bytes, ValueUnit unit, Histogram& out) {
   if (bytes.size() < kCompressedHeaderBytes) {
     return Malformed(absl::StrFormat("compressed encoding is %d bytes; its header alone is %d",
                                      bytes.size(), kCompressedHeaderBytes));
@@ -258,7 +262,7 @@ absl::StatusOr<Histogram> DecodeCompressed(std::string_view bytes, ValueUnit uni
   }
   absl::StatusOr<std::string> plain = InflatePlain(data + kCompressedHeaderBytes, available, unit);
   if (!plain.ok()) return plain.status();
-  return DecodePlain(*plain, unit);
+  return DecodePlain(*plain, unit, out);
 }
 
 }  // namespace
@@ -312,6 +316,12 @@ std::string EncodeV2Compressed(const Histogram& h) {
 }
 
 absl::StatusOr<Histogram> DecodeV2(std::string_view bytes, ValueUnit unit) {
+  Histogram h;
+  if (absl::Status s = DecodeV2Into(bytes, h, unit); !s.ok()) return s;
+  return h;
+}
+
+absl::Status DecodeV2Into(std::string_view bytes, Histogram& out, ValueUnit unit) {
   if (bytes.size() < 4) {
     return Malformed(
         absl::StrFormat("input is %d bytes; expected at least a 4-byte cookie", bytes.size()));
@@ -320,9 +330,9 @@ absl::StatusOr<Histogram> DecodeV2(std::string_view bytes, ValueUnit unit) {
       static_cast<uint32_t>(GetBigEndian(reinterpret_cast<const uint8_t*>(bytes.data()), 4));
   switch (cookie & ~kWordSizeNibble) {
     case kPlainCookieBase:
-      return DecodePlain(bytes, unit);
+      return DecodePlain(bytes, unit, out);
     case kCompressedCookieBase:
-      return DecodeCompressed(bytes, unit);
+      return DecodeCompressed(bytes, unit, out);
     default:
       return Malformed(absl::StrFormat(
           "cookie 0x%08x is not a V2 cookie (expected 0x%08x plain or 0x%08x compressed)", cookie,

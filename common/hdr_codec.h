@@ -28,6 +28,10 @@ std::string EncodeV2Compressed(const Histogram& h);
 // from the argument. An error says what was malformed (cookie, length, payload).
 absl::StatusOr<Histogram> DecodeV2(std::string_view bytes,
                                    ValueUnit unit = ValueUnit::kMicroseconds);
+// The same into `out`, whose counts array is reused when it has the encoded layout (decoding
+// many blobs into one histogram allocates nothing). On an error `out` holds no meaningful data.
+absl::Status DecodeV2Into(std::string_view bytes, Histogram& out,
+                          ValueUnit unit = ValueUnit::kMicroseconds);
 
 }  // namespace vexbench
 

@@ -128,7 +128,7 @@ Histogram::Histogram(const HistogramOptions& options) : options_(options) {
   sub_bucket_mask_ = (static_cast<int64_t>(sub_bucket_count_) - 1) << unit_magnitude_;
   bucket_count_ =
       BucketsNeededToCover(options.highest_trackable_value, sub_bucket_count_, unit_magnitude_);
-  counts_.assign(static_cast<size_t>(bucket_count_ + 1) * sub_bucket_half_count_, 0);
+  counts_length_ = (bucket_count_ + 1) * sub_bucket_half_count_;
 }
 
 void Histogram::RecordN(int64_t value, int64_t count) {
@@ -148,7 +148,15 @@ void Histogram::RecordDuration(std::chrono::nanoseconds d) {
   Record(d.count() < 0 ? -1 : ConvertValue(d.count(), ValueUnit::kNanoseconds, options_.unit));
 }
 
+void Histogram::Grow(int32_t index) {
+  // Up to the end of index's half of a sub-bucket range, at least doubling, at most the layout.
+  const size_t needed =
+      (static_cast<size_t>(index) / sub_bucket_half_count_ + 1) * sub_bucket_half_count_;
+  counts_.resize(std::min(static_cast<size_t>(counts_length_), std::max(needed, 2 * counts_.size())));
+}
+
 void Histogram::AddToIndex(int32_t index, int64_t count, int64_t /*value*/) {
+  if (static_cast<size_t>(index) >= counts_.size()) [[unlikely]] Grow(index);
   counts_[index] += count;
   total_count_ += count;
   if (index > max_nonzero_index_) max_nonzero_index_ = index;
@@ -175,8 +183,22 @@ void Histogram::Merge(const Histogram& other) {
     const int32_t first = other.min_nonzero_index_;
     const int32_t last = other.max_nonzero_index_;
     const int32_t direct_last = std::min(last, counts_length() - 1);
-    for (int32_t i = first; i <= direct_last; ++i) {
-      if (other.counts_[i] != 0) AddToIndex(i, other.counts_[i], 0);
+    if (first <= direct_last) {
+      // One pass over other's used range: plain adds, the bookkeeping once at the end.
+      if (static_cast<size_t>(direct_last) >= counts_.size()) Grow(direct_last);
+      int64_t added = 0;
+      int32_t last_nonzero = first;  // `first` is other's lowest non-zero index
+      for (int32_t i = first; i <= direct_last; ++i) {
+        const int64_t c = other.counts_[i];
+        if (c != 0) last_nonzero = i;
+        counts_[i] += c;
+        added += c;
+      }
+      total_count_ += added;
+      if (last_nonzero > max_nonzero_index_) max_nonzero_index_ = last_nonzero;
+      if (static_cast<uint32_t>(first) < static_cast<uint32_t>(min_nonzero_index_)) {
+        min_nonzero_index_ = first;
+      }
     }
     for (int32_t i = std::max(first, direct_last + 1); i <= last; ++i) {
       if (other.counts_[i] != 0) RecordN(other.ValueFromIndex(i), other.counts_[i]);
@@ -255,8 +277,16 @@ void Histogram::Reset() {
 }
 
 bool Histogram::SameCounts(const Histogram& other) const {
-  return options_ == other.options_ && total_count_ == other.total_count_ &&
-         counts_ == other.counts_;
+  if (!(options_ == other.options_) || total_count_ != other.total_count_ ||
+      min_nonzero_index_ != other.min_nonzero_index_ ||
+      max_nonzero_index_ != other.max_nonzero_index_) {
+    return false;
+  }
+  // Outside [min, max] both are zero; inside, both arrays hold every index.
+  for (int32_t i = min_nonzero_index_; i <= max_nonzero_index_ && i >= 0; ++i) {
+    if (counts_[i] != other.counts_[i]) return false;
+  }
+  return true;
 }
 
 int32_t Histogram::CountsIndexFor(int64_t value) const {

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/job_spec_internal.h"
@@ -38,7 +39,7 @@ constexpr std::initializer_list<absl::string_view> kTargetKinds = {"http",     "
 constexpr std::initializer_list<absl::string_view> kPhaseKeys = {
     "name",     "op",     "concurrency", "rate",           "arrival", "duration",
     "requests", "warmup", "timeout",     "late_threshold", "stages",  "targets",
-    "batch",    "k",      "ef",          "read_ratio"};
+    "batch",    "k",      "ef",          "read_ratio",     "filter"};
 constexpr std::initializer_list<absl::string_view> kPhaseOps = {"request", "insert", "query",
                                                                 "mixed",   "delete", "files"};
 // Operations that have no natural end (insert and delete end when their data runs out).
@@ -252,6 +253,50 @@ absl::Status ReadAgents(const FieldReader& top, AgentSelector& agents) {
   return absl::OkStatus();
 }
 
+// `targets[i].process`: {pid: N} | {name: STR} | {cgroup: PATH}, and optional agent: NAME.
+absl::StatusOr<ProcessSpec> ReadProcess(const json& value, const std::string& path) {
+  constexpr absl::string_view kExpected =
+      "one of pid, name, cgroup (e.g. {pid: 1234}, {name: chroma}, "
+      "{cgroup: system.slice/chroma.service}), optionally with agent: NAME";
+  if (!value.is_object()) {
+    return SpecError(path, absl::StrCat(Describe(value), " is not a mapping"), kExpected);
+  }
+  FieldReader reader(value, path);
+  if (absl::Status s = reader.CheckKeys({"pid", "name", "cgroup", "agent"}); !s.ok()) return s;
+  const int given = (reader.Find("pid") != nullptr) + (reader.Find("name") != nullptr) +
+                    (reader.Find("cgroup") != nullptr);
+  if (given != 1) {
+    return SpecError(path, given == 0 ? "has none of pid, name, cgroup" : "has more than one of "
+                                                                          "pid, name, cgroup",
+                     kExpected);
+  }
+  ProcessSpec process;
+  absl::Status status =
+      reader.ReadInt("pid", 1, INT_MAX, "a process id (an integer >= 1)", process.pid);
+  if (status.ok()) {
+    status = reader.ReadString("name", reader.Find("name") != nullptr,
+                               "a process name as in /proc/PID/comm or argv[0]", process.name);
+  }
+  if (status.ok() && process.name.find('/') != std::string::npos) {
+    status = SpecError(reader.PathOf("name"), absl::StrCat(Quote(process.name), " has a '/'"),
+                       "a process name without a directory, e.g. nginx");
+  }
+  if (status.ok()) {
+    status = reader.ReadString("cgroup", reader.Find("cgroup") != nullptr,
+                               "a cgroup v2 path, e.g. system.slice/chroma.service",
+                               process.cgroup);
+  }
+  if (status.ok() && (absl::StrContains(absl::StrCat("/", process.cgroup, "/"), "/../"))) {
+    status = SpecError(reader.PathOf("cgroup"), absl::StrCat(Quote(process.cgroup), " has '..'"),
+                       "a cgroup v2 path without '..'");
+  }
+  if (status.ok() && reader.Find("agent") != nullptr) {
+    status = reader.ReadString("agent", true, "an agent name", process.agent);
+  }
+  if (!status.ok()) return status;
+  return process;
+}
+
 absl::StatusOr<TargetSpec> ReadTarget(const json& value, size_t index) {
   TargetSpec target;
   target.path = absl::StrCat("targets[", index, "]");
@@ -281,8 +326,15 @@ absl::StatusOr<TargetSpec> ReadTarget(const json& value, size_t index) {
           absl::StrCat(reader.PathOf("url"), ": ", url.status().message()));
     }
   }
+  if (const json* process = reader.Find("process"); process != nullptr) {
+    absl::StatusOr<ProcessSpec> spec = ReadProcess(*process, reader.PathOf("process"));
+    if (!spec.ok()) return spec.status();
+    target.process = *std::move(spec);
+  }
   for (const auto& [key, option] : value.items()) {
-    if (key != "name" && key != "kind" && key != "url") target.options[key] = option;
+    if (key != "name" && key != "kind" && key != "url" && key != "process") {
+      target.options[key] = option;
+    }
   }
   return target;
 }
@@ -443,6 +495,15 @@ absl::Status ReadPhaseWork(const FieldReader& reader, const std::vector<TargetSp
     status = reader.ReadNumber("read_ratio", {0, false, 1}, "a share of queries in [0, 1]",
                                "a share of queries in [0, 1]", phase.read_ratio);
   }
+  if (const json* filter = reader.Find("filter"); status.ok() && filter != nullptr) {
+    if (phase.op != "query" && phase.op != "mixed") {
+      return SpecError(reader.PathOf("filter"), absl::StrCat("is set on a ", phase.op, " phase"),
+                       "filter only on query or mixed phases");
+    }
+    absl::StatusOr<PayloadFilter> parsed = ParsePayloadFilter(*filter, reader.PathOf("filter"));
+    if (!parsed.ok()) return parsed.status();
+    phase.filter = *std::move(parsed);
+  }
   return status;
 }
 
@@ -525,6 +586,10 @@ absl::StatusOr<JobSpec> SpecFromTree(const json& tree) {
   }
   if (status.ok()) status = ReadTargets(top, spec.targets);
   if (status.ok()) status = ReadPhases(top, spec.targets, spec.phases);
+  for (size_t i = 0; status.ok() && i < spec.phases.size(); ++i) {
+    // A filter selects on the dataset's payload field: a misnamed field is caught here.
+    if (spec.phases[i].filter) status = CheckFilterField(spec.dataset, *spec.phases[i].filter);
+  }
   if (status.ok()) status = ReadThresholds(top, spec.thresholds);
   if (status.ok()) {
     status = top.ReadDuration("interval", std::chrono::milliseconds(100), false, spec.interval);

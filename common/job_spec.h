@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/dataset.h"
 #include "nlohmann/json.hpp"
 
 namespace vexbench {
@@ -68,8 +69,18 @@ struct PhaseSpec {
   std::optional<int> k;
   std::optional<int> ef;
   std::optional<double> read_ratio;  // mixed: share of queries in [0, 1]
+  std::optional<PayloadFilter> filter;  // query/mixed: on the dataset's payload field
   std::string path;                  // "phases[2]", for messages
   bool open_loop() const { return rate.has_value(); }
+};
+
+// `targets[].process`: the target's process(es) on an agent's host, sampled each interval
+// (RSS and CPU; agent/resource_sampler.h). Exactly one of pid, name, cgroup is set.
+struct ProcessSpec {
+  std::optional<int64_t> pid;  // that one process (not its children)
+  std::string name;    // every process whose comm or argv[0] basename is `name`, summed
+  std::string cgroup;  // a cgroup v2 directory: absolute, or relative to /sys/fs/cgroup
+  std::string agent;   // the agent that samples; "" = shard 0's agent
 };
 
 struct TargetSpec {
@@ -78,6 +89,7 @@ struct TargetSpec {
   std::string url;   // may be empty for kind fs
   // Every other key of the target, for its adapter to validate (method, headers, body, ...).
   nlohmann::json options = nlohmann::json::object();
+  std::optional<ProcessSpec> process;  // `process`: resource sampling (not an adapter option)
   std::string path;  // "targets[0]", for messages
 };
 

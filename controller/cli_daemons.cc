@@ -5,10 +5,14 @@
 #include <iostream>
 #include <thread>
 
+#include "common/metrics.h"
 #include "controller/controller.h"
 #include "controller/grpc_services.h"
 #include "controller/http_api.h"
 #include "controller/job_store.h"
+#include "controller/schedule_service.h"
+#include "controller/schedule_store.h"
+#include "controller/scheduler.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
 
@@ -60,11 +64,23 @@ int RunControllerCommand(const ControllerCommandOptions& options) {
   }
   AgentServiceImpl agent_service(**controller, options.join_token);
   ControlServiceImpl control_service(**controller, options.token);
+  // Schedules: their own connection to the same SQLite file; fired by their own thread.
+  auto schedule_store = ScheduleStore::Open(options.data_dir);
+  if (!schedule_store.ok()) {
+    std::cerr << "vexbench controller: --data " << options.data_dir << ": "
+              << schedule_store.status().message() << "\n";
+    return 2;
+  }
+  ControllerJobLauncher launcher(**controller);
+  Scheduler scheduler(**schedule_store, launcher, Scheduler::Options{});
+  scheduler.Start();
+  ScheduleServiceImpl schedule_service(scheduler, options.token);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);
   builder.RegisterService(&agent_service);
   builder.RegisterService(&control_service);
+  builder.RegisterService(&schedule_service);
   // Agents send keepalive pings every 5 s, also between calls.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 4000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -76,7 +92,8 @@ int RunControllerCommand(const ControllerCommandOptions& options) {
   }
   std::unique_ptr<HttpApiServer> http;
   if (!options.http.empty()) {
-    auto started = HttpApiServer::Start(**controller, options.http, options.token);
+    auto started = HttpApiServer::Start(**controller, options.http, options.token,
+                                        HttpApiOptions{.scheduler = &scheduler});
     if (!started.ok()) {
       std::cerr << "vexbench controller: " << started.status().message() << "\n";
       return 2;
@@ -100,6 +117,19 @@ int RunControllerCommand(const ControllerCommandOptions& options) {
 int RunAgentCommand(const AgentDaemonOptions& options) {
   const sigset_t signals = BlockStopSignals();
   AgentDaemon daemon(options);
+  std::unique_ptr<MetricsServer> metrics;
+  if (!options.metrics_listen.empty()) {
+    auto started = MetricsServer::Start(options.metrics_listen, daemon.metrics());
+    if (!started.ok()) {
+      std::cerr << "vexbench agent: " << started.status().message() << "\n";
+      return 2;
+    }
+    metrics = *std::move(started);
+    // Scripts and tests read this line to learn the port (--metrics HOST:0 picks a free one).
+    std::cout << "vexbench agent metrics on "
+              << options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) << ":"
+              << metrics->port() << std::endl;
+  }
   absl::Status result;
   std::thread runner([&] { result = daemon.Run(); });
   std::thread stopper([&] {

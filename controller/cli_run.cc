@@ -103,7 +103,7 @@ int RunJobCommand(const RunOptions& options) {
   }
   LocalSink sink(job, 0);
   const int64_t start_at = UnixMicrosNow() + 50'000;  // the barrier, as the controller sets it
-  ShardRunner runner(engine, *std::move(agent_spec), {job_id, 0, 1, start_at}, sink);
+  ShardRunner runner(engine, *std::move(agent_spec), {job_id, 0, 1, start_at, agent.name}, sink);
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

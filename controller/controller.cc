@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "common/clock.h"
 #include "common/job_spec.h"
+#include "common/metrics.h"
 #include "controller/job_validation.h"
 #include "spdlog/spdlog.h"
 
@@ -59,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Create(JobStore& store,
 }
 
 Controller::Controller(JobStore& store, ControllerOptions options)
-    : store_(store), options_(options) {}
+    : store_(store), options_(options), metrics_(std::make_unique<ControllerMetrics>()) {}
 
 Controller::~Controller() {
   {
@@ -98,6 +99,7 @@ absl::Status Controller::Recover() {
     }
     job.ended_unix_us = UnixMicrosNow();
     if (absl::Status s = store_.UpdateJob(job); !s.ok()) return s;
+    metrics_->OnJobEnded(job.state);
     spdlog::warn("job {} was running when the controller stopped: now interrupted", job.id);
   }
   auto queued = store_.ListJobs(0, std::string("queued"));
@@ -282,6 +284,7 @@ bool Controller::TryStartLocked(StoredJob& job) {
     job.exit_code = kExitFailed;
     job.ended_unix_us = now;
     (void)store_.UpdateJob(job);
+    metrics_->OnJobEnded(job.state);
     return true;
   }
   int64_t max_rtt = 0;
@@ -299,6 +302,10 @@ bool Controller::TryStartLocked(StoredJob& job) {
                        .rtt_us = a->best().first});
   }
   running->execution = std::make_unique<JobExecution>(job.id, *spec, *thresholds, records, now);
+  running->execution->SetMergeObserver(
+      [metrics = metrics_.get()](const v1::Interval& interval, double merge_seconds) {
+        metrics->OnIntervalMerged(interval, merge_seconds);
+      });
   job.state = "running";
   job.started_unix_us = now;
   job.shards = nlohmann::json::array();
@@ -348,6 +355,7 @@ void Controller::FinishJobsLocked() {
       spdlog::error("job {}: cannot store its end: {}", stored.id, std::string(s.message()));
     }
     spdlog::info("job {} ended: {} (exit code {})", stored.id, stored.state, stored.exit_code);
+    metrics_->OnJobEnded(stored.state);
     for (auto& [session, agent] : agents_) {
       if (agent->job_id == stored.id) {
         agent->job_id.clear();
@@ -380,6 +388,7 @@ absl::StatusOr<v1::JobSummary> Controller::Cancel(const std::string& job_id) {
     job->exit_code = kExitCancelled;
     job->ended_unix_us = UnixMicrosNow();
     if (absl::Status s = store_.UpdateJob(*job); !s.ok()) return s;
+    metrics_->OnJobEnded(job->state);
     queue_.erase(std::remove(queue_.begin(), queue_.end(), job_id), queue_.end());
   }
   return SummaryLocked(*job);  // an ended job stays as it ended
@@ -398,6 +407,12 @@ v1::JobSummary Controller::SummaryLocked(const StoredJob& job) const {
   s.set_error(job.error);
   s.set_exit_code(job.exit_code);
   for (const auto& shard : job.shards) s.add_agent_names(shard.value("name", ""));
+  const nlohmann::json spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (spec.is_object() && spec.contains("targets") && spec["targets"].is_array()) {
+    for (const auto& t : spec["targets"]) {
+      if (t.is_object() && t.contains("name") && t["name"].is_string()) s.add_targets(t["name"]);
+    }
+  }
   return s;
 }
 
@@ -455,6 +470,17 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Controller::Get
   return RenderReportFiles(report, replay.merger(), job.started_unix_us);
 }
 
+std::string Controller::RenderMetrics() {
+  int agents = 0, queued = 0, running = 0;
+  {
+    std::lock_guard lock(mu_);
+    agents = static_cast<int>(agents_.size());
+    queued = static_cast<int>(queue_.size());
+    running = static_cast<int>(running_.size());
+  }
+  return metrics_->Render(agents, queued, running);
+}
+
 std::vector<v1::AgentSummary> Controller::ListAgents() {
   std::lock_guard lock(mu_);
   std::vector<v1::AgentSummary> out;
@@ -498,6 +524,33 @@ absl::StatusOr<v1::JobProgress> Controller::Progress(const std::string& job_id) 
   p.set_p99_ms(static_cast<double>(latest.p99_us) / 1000.0);
   p.set_agents_running(job.execution->RunningShards());
   p.set_elapsed_s(static_cast<double>(UnixMicrosNow() - job.stored.started_unix_us) / 1e6);
+  return p;
+}
+
+absl::StatusOr<LiveJobProgress> Controller::LiveProgress(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  LiveJobProgress p;
+  auto running = running_.find(job_id);
+  if (running == running_.end()) {
+    auto job = store_.GetJob(job_id);
+    if (!job.ok()) return job.status();
+    p.job = SummaryLocked(*job);
+    p.final = job->state != "queued";
+    p.spec_json = job->spec_json;
+    for (const auto& a : job->shards) p.agents.push_back(AgentRecordFromJson(a));
+    if (job->started_unix_us != 0 && job->ended_unix_us != 0) {
+      p.elapsed_s = static_cast<double>(job->ended_unix_us - job->started_unix_us) / 1e6;
+    }
+    return p;
+  }
+  RunningJob& job = *running->second;
+  p.job = SummaryLocked(job.stored);
+  p.spec_json = job.stored.spec_json;
+  p.latest = job.execution->LatestProgress();
+  p.targets = job.execution->LatestProgressByTarget();
+  p.agents = job.execution->agents();
+  p.agents_running = job.execution->RunningShards();
+  p.elapsed_s = static_cast<double>(UnixMicrosNow() - job.stored.started_unix_us) / 1e6;
   return p;
 }
 

@@ -32,6 +32,8 @@
 
 namespace vexbench {
 
+class ControllerMetrics;
+
 // The controller's handle on one agent's stream.
 class AgentLink {
  public:
@@ -47,6 +49,18 @@ struct ControllerOptions {
   std::chrono::milliseconds ping_period{1000};
   // Time between dispatch and the barrier start: enough for every agent to get its Assign.
   std::chrono::milliseconds start_margin{1000};
+};
+
+// What the dashboard's live page shows each second (Controller::LiveProgress).
+struct LiveJobProgress {
+  v1::JobSummary job;
+  IntervalProgress latest;                          // the latest interval, merged over targets
+  std::map<std::string, IntervalProgress> targets;  // the same interval, per target
+  std::vector<AgentRecord> agents;                  // by shard (empty while queued)
+  int agents_running = 0;
+  double elapsed_s = 0;  // since the job started; 0 while queued
+  bool final = false;    // the job has ended: `job` holds its state and exit code
+  std::string spec_json;  // JobSpec::document
 };
 
 class Controller {
@@ -77,6 +91,11 @@ class Controller {
   std::vector<v1::AgentSummary> ListAgents();
   // The latest progress of a job; `final` once it has ended.
   absl::StatusOr<v1::JobProgress> Progress(const std::string& job_id);
+  // Progress per target with the job's agents (the dashboard's live page).
+  absl::StatusOr<LiveJobProgress> LiveProgress(const std::string& job_id);
+
+  // The Prometheus exposition text of the controller's metrics (common/metrics.h).
+  std::string RenderMetrics();
 
   // Runs the periodic work (pings, heartbeat checks, dispatch) once; the controller's own
   // thread calls it every 100 ms. Exposed for tests.
@@ -97,6 +116,7 @@ class Controller {
 
   JobStore& store_;
   const ControllerOptions options_;
+  const std::unique_ptr<ControllerMetrics> metrics_;
 
   std::mutex mu_;
   int64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;

@@ -3,7 +3,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 #include "common/transport_security.h"
 #include "spdlog/spdlog.h"
@@ -17,87 +16,164 @@ grpc::Status ToGrpc(const absl::Status& s) {
                       std::string(s.message()));
 }
 
-std::string MetadataValue(const grpc::ServerContext* context, const std::string& key) {
+std::string MetadataValue(const grpc::ServerContextBase* context, const std::string& key) {
   const auto& md = context->client_metadata();
   auto it = md.find(key);
   return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-// Outbound half of an agent's stream: Send() queues, one writer thread writes, so a slow agent
-// never blocks the controller.
-class StreamLink final : public AgentLink {
+// One agent's stream on gRPC's callback API: reads and writes complete on gRPC's own threads,
+// so an agent costs no thread of ours and a message no hand-off between threads (with the
+// synchronous API each stream held a reader and a writer thread, and every message woke one).
+//
+// Reads: one at a time, each handed to the Controller in arrival order. Writes: Send() queues;
+// at most one write is in flight, the next starts when it completes. The Link is what the
+// Controller holds; it outlives the reactor, which gRPC deletes after OnDone().
+class AgentStream final
+    : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
-  StreamLink(grpc::ServerContext* context,
-             grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream)
-      : context_(context), stream_(stream), writer_([this] { WriteLoop(); }) {}
-  ~StreamLink() override { Shutdown(); }
-
-  bool Send(const v1::ControllerMessage& message) override {
-    std::lock_guard lock(mu_);
-    if (closed_) return false;
-    queue_.push_back(message);
-    cv_.notify_one();
-    return true;
-  }
-  void Close() override { context_->TryCancel(); }
-
-  // Stops the writer; after this the stream is no longer touched.
-  void Shutdown() {
-    {
-      std::lock_guard lock(mu_);
-      closed_ = true;
+  AgentStream(grpc::CallbackServerContext* context, Controller& controller,
+              const std::string& join_token)
+      : controller_(controller), link_(std::make_shared<Link>(this, context)) {
+    if (!join_token.empty() && MetadataValue(context, kJoinTokenHeader) != join_token) {
+      spdlog::warn("refused an agent from {}: wrong or missing join token", context->peer());
+      link_->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                 "wrong or missing join token; start the agent with --join-token"));
+      return;
     }
-    cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the agent closed its side, the stream broke, or the controller cancelled it
+      if (session_ >= 0) {
+        controller_.AgentDisconnected(session_, link_->cancelled() ? "stream cancelled"
+                                                                   : "stream closed by the agent");
+      }
+      link_->Finish(grpc::Status::OK);
+      return;
+    }
+    if (session_ < 0) {
+      if (!in_.has_hello()) {
+        link_->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "an agent's first message must be Hello"));
+        return;
+      }
+      session_ = controller_.AgentConnected(in_.hello(), link_);
+    } else {
+      controller_.AgentMessage(session_, in_);
+    }
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override { link_->WriteDone(ok); }
+
+  void OnDone() override {
+    link_->Detach();
+    delete this;
   }
 
  private:
-  void WriteLoop() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-      if (closed_) return;
-      v1::ControllerMessage m = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      const bool ok = stream_->Write(m);
-      lock.lock();
-      if (!ok) closed_ = true;
-    }
-  }
+  class Link final : public AgentLink {
+   public:
+    Link(AgentStream* stream, grpc::CallbackServerContext* context)
+        : stream_(stream), context_(context) {}
 
-  grpc::ServerContext* context_;
-  grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<v1::ControllerMessage> queue_;
-  bool closed_ = false;
-  std::thread writer_;
+    bool Send(const v1::ControllerMessage& message) override {
+      const v1::ControllerMessage* next = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        if (closed_) return false;
+        queue_.push_back(message);
+        if (writing_) return true;
+        writing_ = true;
+        next = &queue_.front();  // deque: stays valid while others are pushed behind it
+      }
+      stream_->StartWrite(next);
+      return true;
+    }
+
+    void Close() override {
+      std::lock_guard lock(mu_);
+      if (stream_ != nullptr && !finished_) {
+        cancelled_ = true;
+        context_->TryCancel();
+      }
+    }
+
+    // Ends the RPC with `status` once no write is in flight; no more Send()s are taken.
+    void Finish(const grpc::Status& status) {
+      {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+        if (finished_ || finish_pending_) return;
+        if (writing_) {
+          finish_pending_ = true;
+          pending_status_ = status;
+          return;
+        }
+        finished_ = true;
+      }
+      stream_->Finish(status);
+    }
+
+    void WriteDone(bool ok) {
+      const v1::ControllerMessage* next = nullptr;
+      bool finish = false;
+      {
+        std::lock_guard lock(mu_);
+        queue_.pop_front();
+        if (!ok) closed_ = true;  // the stream is broken; its read fails too
+        if (!closed_ && !queue_.empty()) {
+          next = &queue_.front();
+        } else {
+          writing_ = false;
+          queue_.clear();
+          finish = finish_pending_ && !finished_;
+          finished_ = finished_ || finish;
+        }
+      }
+      if (next != nullptr) stream_->StartWrite(next);
+      if (finish) stream_->Finish(pending_status_);
+    }
+
+    // The reactor is gone (OnDone): from now on Send() and Close() do nothing.
+    void Detach() {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      stream_ = nullptr;
+      queue_.clear();
+    }
+
+    bool cancelled() {
+      std::lock_guard lock(mu_);
+      return cancelled_ || context_->IsCancelled();
+    }
+
+   private:
+    std::mutex mu_;
+    AgentStream* stream_;  // null after Detach()
+    grpc::CallbackServerContext* const context_;
+    std::deque<v1::ControllerMessage> queue_;  // front: the write in flight
+    bool writing_ = false;
+    bool closed_ = false;
+    bool cancelled_ = false;
+    bool finish_pending_ = false;
+    bool finished_ = false;
+    grpc::Status pending_status_;
+  };
+
+  Controller& controller_;
+  const std::shared_ptr<Link> link_;
+  v1::AgentMessage in_;
+  int64_t session_ = -1;
 };
 
 }  // namespace
 
-grpc::Status AgentServiceImpl::Connect(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) {
-  if (!join_token_.empty() && MetadataValue(context, kJoinTokenHeader) != join_token_) {
-    spdlog::warn("refused an agent from {}: wrong or missing join token", context->peer());
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "wrong or missing join token; start the agent with --join-token");
-  }
-  v1::AgentMessage first;
-  if (!stream->Read(&first) || !first.has_hello()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "an agent's first message must be Hello");
-  }
-  auto link = std::make_shared<StreamLink>(context, stream);
-  const int64_t session = controller_.AgentConnected(first.hello(), link);
-  v1::AgentMessage message;
-  while (stream->Read(&message)) controller_.AgentMessage(session, message);
-  controller_.AgentDisconnected(session, context->IsCancelled() ? "stream cancelled"
-                                                                : "stream closed by the agent");
-  link->Shutdown();
-  return grpc::Status::OK;
+grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* AgentServiceImpl::Connect(
+    grpc::CallbackServerContext* context) {
+  return new AgentStream(context, controller_, join_token_);
 }
 
 grpc::Status ControlServiceImpl::Authorize(const grpc::ServerContext* context) const {

@@ -11,14 +11,14 @@
 
 namespace vexbench {
 
-class AgentServiceImpl final : public v1::AgentService::Service {
+// Agents' streams run on gRPC's callback API (no thread per agent).
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
   AgentServiceImpl(Controller& controller, std::string join_token)
       : controller_(controller), join_token_(std::move(join_token)) {}
 
-  grpc::Status Connect(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Connect(
+      grpc::CallbackServerContext* context) override;
 
  private:
   Controller& controller_;

@@ -14,26 +14,23 @@ void SeriesTotals::Add(const SeriesTotals& other) {
   open_loop = open_loop || other.open_loop;
 }
 
-absl::StatusOr<SeriesTotals> DecodeSeriesInterval(const v1::SeriesInterval& series) {
-  SeriesTotals out;
-  const std::string name =
-      series.key().target() + "/" + series.key().phase() + "/" + series.key().op();
-  auto latency = DecodeV2(series.latency_hdr());
-  if (!latency.ok()) {
-    return absl::InvalidArgumentError("series " + name + ": latency histogram: " +
-                                      std::string(latency.status().message()));
+absl::Status DecodeSeriesInterval(const v1::SeriesInterval& series, SeriesTotals& out) {
+  auto failed = [&](const char* which, const absl::Status& s) {
+    return absl::InvalidArgumentError("series " + series.key().target() + "/" +
+                                      series.key().phase() + "/" + series.key().op() + ": " +
+                                      which + " histogram: " + std::string(s.message()));
+  };
+  if (absl::Status s = DecodeV2Into(series.latency_hdr(), out.latency); !s.ok()) {
+    return failed("latency", s);
   }
-  out.latency = *std::move(latency);
-  if (!series.wait_hdr().empty()) {
-    auto wait = DecodeV2(series.wait_hdr());
-    if (!wait.ok()) {
-      return absl::InvalidArgumentError("series " + name + ": wait histogram: " +
-                                        std::string(wait.status().message()));
-    }
-    out.wait = *std::move(wait);
-    out.open_loop = true;
+  out.open_loop = !series.wait_hdr().empty();
+  if (!out.open_loop) {
+    out.wait.Reset();
+  } else if (absl::Status s = DecodeV2Into(series.wait_hdr(), out.wait); !s.ok()) {
+    return failed("wait", s);
   }
   const v1::Counters& c = series.counters();
+  out.counters = SeriesCounters{};
   out.counters.requests = c.requests();
   out.counters.errors = c.errors();
   for (int i = 1; i < kErrorClassCount; ++i) {
@@ -48,24 +45,31 @@ absl::StatusOr<SeriesTotals> DecodeSeriesInterval(const v1::SeriesInterval& seri
   out.counters.items = c.items();
   out.counters.recall_hits = c.recall_hits();
   out.counters.recall_expected = c.recall_expected();
-  return out;
+  return absl::OkStatus();
 }
 
 absl::Status IntervalMerger::Add(const v1::Interval& interval) {
-  // Decode everything first so that a bad blob changes nothing.
-  std::vector<std::pair<SeriesId, SeriesTotals>> decoded;
-  for (const v1::SeriesInterval& s : interval.series()) {
-    auto totals = DecodeSeriesInterval(s);
-    if (!totals.ok()) return totals.status();
-    decoded.emplace_back(SeriesId{s.key().target(), s.key().phase(), s.key().op()},
-                         *std::move(totals));
-  }
-  for (auto& [id, totals] : decoded) {
-    if (totals_.find(id) == totals_.end()) {
-      order_.push_back(id);
-      totals_[id] = SeriesTotals{};
+  // Decode everything first so that a bad blob changes nothing. The decoded series live in
+  // decoded_, whose histograms are reused from one interval to the next (no allocation).
+  const int n = interval.series_size();
+  if (static_cast<int>(decoded_.size()) < n) decoded_.resize(n);
+  last_added_ = 0;
+  for (int i = 0; i < n; ++i) {
+    const v1::SeriesInterval& s = interval.series(i);
+    if (absl::Status status = DecodeSeriesInterval(s, decoded_[i].second); !status.ok()) {
+      return status;
     }
-    totals_[id].Add(totals);
+    decoded_[i].first = SeriesId{s.key().target(), s.key().phase(), s.key().op()};
+  }
+  last_added_ = n;
+  for (int i = 0; i < n; ++i) {
+    const auto& [id, totals] = decoded_[i];
+    auto total = totals_.find(id);
+    if (total == totals_.end()) {
+      order_.push_back(id);
+      total = totals_.emplace(id, SeriesTotals{}).first;
+    }
+    total->second.Add(totals);
     per_shard_[id][interval.shard_index()].Add(totals);
     IntervalPoint& point = timeline_[id][interval.seq()];
     if (point.length_us == 0) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -70,8 +71,14 @@ class IntervalMerger {
   }
   // Per phase name, per shard index.
   const std::map<std::string, std::map<int, PhaseWindow>>& windows() const { return windows_; }
+  // The series of the interval the last successful Add() merged, decoded.
+  std::span<const std::pair<SeriesId, SeriesTotals>> last_added() const {
+    return {decoded_.data(), last_added_};
+  }
 
  private:
+  std::vector<std::pair<SeriesId, SeriesTotals>> decoded_;  // reused by Add()
+  size_t last_added_ = 0;
   std::vector<SeriesId> order_;
   std::map<SeriesId, SeriesTotals> totals_;
   std::map<SeriesId, std::map<int, SeriesTotals>> per_shard_;
@@ -79,8 +86,9 @@ class IntervalMerger {
   std::map<std::string, std::map<int, PhaseWindow>> windows_;
 };
 
-// Decodes the wire form of one series interval.
-absl::StatusOr<SeriesTotals> DecodeSeriesInterval(const v1::SeriesInterval& series);
+// Decodes the wire form of one series interval into `out` (reusing its histograms' memory).
+// An error names the series and the histogram that does not decode.
+absl::Status DecodeSeriesInterval(const v1::SeriesInterval& series, SeriesTotals& out);
 
 }  // namespace vexbench
 

@@ -1,5 +1,6 @@
 #include "controller/job_execution.h"
 
+#include <chrono>
 #include <utility>
 
 #include "common/clock.h"
@@ -21,9 +22,17 @@ void JobExecution::SetProgressCallback(std::function<void(const IntervalProgress
   progress_ = std::move(callback);
 }
 
+void JobExecution::SetMergeObserver(
+    std::function<void(const v1::Interval&, double merge_seconds)> observer) {
+  std::lock_guard lock(mu_);
+  merge_observer_ = std::move(observer);
+}
+
 void JobExecution::OnAgentMessage(int shard, const v1::AgentMessage& message) {
   std::function<void(const IntervalProgress&)> progress;
   IntervalProgress p;
+  std::function<void(const v1::Interval&, double)> merged_observer;
+  double merge_seconds = 0;
   {
     std::lock_guard lock(mu_);
     if (shard < 0 || shard >= static_cast<int>(agents_.size())) return;
@@ -31,20 +40,25 @@ void JobExecution::OnAgentMessage(int shard, const v1::AgentMessage& message) {
     switch (message.body_case()) {
       case v1::AgentMessage::kInterval: {
         const v1::Interval& interval = message.interval();
+        const auto merge_start = std::chrono::steady_clock::now();
         if (absl::Status s = merger_.Add(interval); !s.ok()) {
           merge_error_ = std::string(s.message());
           return;
         }
+        merge_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                      merge_start).count();
+        merged_observer = merge_observer_;
         ++shards_by_seq_[interval.seq()];
+        for (const v1::TargetSample& sample : interval.target_samples()) {
+          target_samples_.emplace_back(shard, sample);
+        }
         if (progress_) {
           Histogram merged;
-          for (const v1::SeriesInterval& series : interval.series()) {
-            auto totals = DecodeSeriesInterval(series);  // decoded fine just above
-            if (!totals.ok()) continue;
-            merged.Merge(totals->latency);
-            p.requests += totals->counters.requests;
-            p.errors += totals->counters.errors;
-            p.phase = series.key().phase();
+          for (const auto& [id, totals] : merger_.last_added()) {
+            merged.Merge(totals.latency);
+            p.requests += totals.counters.requests;
+            p.errors += totals.counters.errors;
+            p.phase = id.phase;
           }
           p.interval_start_unix_us = interval.start_unix_us() - agent.clock_offset_us;
           p.seconds = static_cast<double>(interval.length_us()) / 1e6;
@@ -81,6 +95,7 @@ void JobExecution::OnAgentMessage(int shard, const v1::AgentMessage& message) {
     }
   }
   if (progress) progress(p);
+  if (merged_observer) merged_observer(message.interval(), merge_seconds);
 }
 
 void JobExecution::OnShardLost(int shard, const std::string& why) {
@@ -154,6 +169,42 @@ IntervalProgress JobExecution::LatestProgress() {
   return p;
 }
 
+int64_t JobExecution::LatestCompleteSeqLocked() const {
+  int running = 0;
+  for (const AgentRecord& a : agents_) running += a.state == "running";
+  int64_t seq = -1;
+  for (auto it = shards_by_seq_.rbegin(); it != shards_by_seq_.rend(); ++it) {
+    if (seq < 0) seq = it->first;
+    if (it->second >= running) return it->first;
+  }
+  return seq;
+}
+
+std::map<std::string, IntervalProgress> JobExecution::LatestProgressByTarget() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, IntervalProgress> out;
+  const int64_t seq = LatestCompleteSeqLocked();
+  if (seq < 0) return out;
+  std::map<std::string, Histogram> latency;
+  for (const SeriesId& id : merger_.series()) {
+    const auto& timeline = merger_.Timeline(id);
+    auto it = timeline.find(seq);
+    if (it == timeline.end()) continue;
+    IntervalProgress& p = out[id.target];
+    latency[id.target].Merge(it->second.totals.latency);
+    p.requests += it->second.totals.counters.requests;
+    p.errors += it->second.totals.counters.errors;
+    p.phase = id.phase;
+    p.interval_start_unix_us = it->second.start_unix_us;
+    p.seconds = static_cast<double>(it->second.length_us) / 1e6;
+  }
+  for (auto& [target, p] : out) {
+    p.p50_us = latency[target].ValueAtPercentile(50);
+    p.p99_us = latency[target].ValueAtPercentile(99);
+  }
+  return out;
+}
+
 nlohmann::json JobExecution::Snapshot() {
   std::lock_guard lock(mu_);
   return BuildReport(RecordLocked("running"), merger_, EvaluateThresholds(thresholds_, merger_));
@@ -169,6 +220,7 @@ JobRecord JobExecution::RecordLocked(const std::string& state) const {
   record.ended_unix_us = UnixMicrosNow();
   record.agents = agents_;
   record.target_reports = target_reports_;
+  record.target_samples = target_samples_;
   record.dataset = dataset_identity_;
   if (!merge_error_.empty()) record.error = merge_error_;
   for (const AgentRecord& a : agents_) {

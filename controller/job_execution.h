@@ -56,6 +56,9 @@ class JobExecution {
 
   // Called for each interval as it is merged, on the caller's thread of OnAgentMessage.
   void SetProgressCallback(std::function<void(const IntervalProgress&)> callback);
+  // Called for each interval merged without error, with the time the merge took, on the
+  // caller's thread of OnAgentMessage (outside the lock). For the controller's metrics.
+  void SetMergeObserver(std::function<void(const v1::Interval&, double merge_seconds)> observer);
 
   void OnAgentMessage(int shard, const v1::AgentMessage& message);
   // The shard's agent is gone (stream broken, no heartbeat): what it sent is kept.
@@ -74,6 +77,8 @@ class JobExecution {
   // Merged over agents and series: the latest interval every running agent has reported
   // (the latest one at all when only one agent runs).
   IntervalProgress LatestProgress();
+  // The same interval per target (merged over that target's series), for the dashboard.
+  std::map<std::string, IntervalProgress> LatestProgressByTarget();
   int RunningShards();
   std::vector<AgentRecord> agents();
   // The merged data (for writing files after Finish()).
@@ -82,6 +87,8 @@ class JobExecution {
  private:
   std::string DecideState() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   JobRecord RecordLocked(const std::string& state) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The newest interval every running shard has sent (the newest at all if none); -1: none.
+  int64_t LatestCompleteSeqLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string job_id_;
   const JobSpec spec_;
@@ -96,9 +103,11 @@ class JobExecution {
   bool interrupted_ = false;
   std::map<int64_t, int> shards_by_seq_;  // how many shards reported each interval
   std::vector<v1::TargetReport> target_reports_;
+  std::vector<std::pair<int, v1::TargetSample>> target_samples_;  // (shard, sample)
   nlohmann::json dataset_identity_;
   std::string merge_error_;
   std::function<void(const IntervalProgress&)> progress_;
+  std::function<void(const v1::Interval&, double)> merge_observer_;
 };
 
 }  // namespace vexbench

@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "controller/cli_client.h"
 #include "controller/cli_daemons.h"
 #include "controller/cli_run.h"
+#include "controller/cli_schedule.h"
 
 namespace {
 
@@ -61,6 +63,9 @@ bool ParsePairs(const std::vector<std::string>& items, std::map<std::string, std
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock detection (a
+  // global lock and a graph walk on every contended lock of gRPC's) on in production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"vexbench: a distributed load generator for vector databases"};
   app.set_version_flag("--version", std::string("vexbench ") + VEXBENCH_VERSION);
   app.require_subcommand(1);
@@ -90,8 +95,8 @@ int main(int argc, char** argv) {
   controller_cmd->add_option("--data", controller.data_dir, "Directory of the job store (SQLite)")
       ->capture_default_str();
   controller_cmd->add_option("--http", controller.http,
-                             "Serve the JSON API (/api/jobs, /api/jobs/ID, /api/agents, /healthz) "
-                             "on HOST:PORT");
+                             "Serve the dashboard, the JSON API (/api/jobs, /api/jobs/ID, "
+                             "/api/agents, /healthz) and Prometheus /metrics on HOST:PORT");
   AddTlsFlags(controller_cmd, controller.tls, "served to agents and the CLI");
   controller_cmd->add_option("--token", controller.token,
                              "Bearer token the CLI must present (default: $VEXBENCH_TOKEN)");
@@ -115,6 +120,9 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--join-token", agent.join_token,
                         "Token presented to the controller (default: $VEXBENCH_JOIN_TOKEN)");
   AddTlsFlags(agent_cmd, agent.tls, "presented to the controller (mutual TLS)");
+  agent_cmd->add_option("--metrics", agent.metrics_listen,
+                        "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks a "
+                        "free one; no TLS, no token: keep it on a private address)");
 
   vexbench::ClientOptions client;
   vexbench::SubmitOptions submit;
@@ -150,12 +158,44 @@ int main(int argc, char** argv) {
   CLI::App* agents_cmd = app.add_subcommand("agents", "List the connected agents");
   AddClientFlags(agents_cmd, client);
 
-  std::string report_out;
-  CLI::App* report_cmd =
-      app.add_subcommand("report", "Download a job's report.json and .hlog files");
-  report_cmd->add_option("id", job_id, "Job id")->required();
-  report_cmd->add_option("--out", report_out, "Directory (default: vexbench-out/<id>)");
+  vexbench::ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report", "Write a job's report: report.json and .hlog files, or one format of it");
+  report_cmd->add_option("source", report.source,
+                         "Job id (asked from the controller) or a report.json file")
+      ->required();
+  report_cmd->add_option("--format", report.format,
+                         "json|md|csv|html|junit|hlog (default: for a job id, report.json and "
+                         "every .hlog file into --out; for a file, md)");
+  report_cmd->add_option("--out", report.out_dir,
+                         "Directory for the files (default: one-file formats print to stdout; "
+                         "otherwise vexbench-out/<id>)");
+  report_cmd->add_option("--baseline", report.baseline,
+                         "md/html: the target ratios and findings are taken against (default: "
+                         "the first target)");
   AddClientFlags(report_cmd, client);
+  report_cmd->footer("Formats and columns: docs/reports.md. Exit codes: 0 written, 2 bad input "
+                     "or an unreachable controller.");
+
+  vexbench::CompareOptions compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Compare two reports (A the baseline, B the run under test); flag regressions");
+  compare_cmd->add_option("reports", compare.sources,
+                          "A B: job ids or report.json files; or one job id with --baseline")
+      ->expected(1, 2);
+  compare_cmd->add_option("--max-regression", compare.max_regression,
+                          "Largest tolerated worsening per metric, e.g. p99=10%,throughput=5% "
+                          "(the default); metrics: p50 p90 p95 p99 p999 max mean throughput "
+                          "items_per_s recall errors");
+  compare_cmd->add_option("--format", compare.format, "md|json|junit")->capture_default_str();
+  compare_cmd->add_option("--baseline", compare.baseline,
+                          "last-successful: compare job B with the previous succeeded job of "
+                          "the same name");
+  AddClientFlags(compare_cmd, client);
+  compare_cmd->footer("Exit codes: 0 no regression, 1 a regression, 2 bad input or an "
+                      "unreachable controller. Semantics: docs/reports.md.");
+
+  vexbench::ScheduleCommands schedule(app, [&](CLI::App* cmd) { AddClientFlags(cmd, client); });
 
   try {
     app.parse(argc, argv);
@@ -188,6 +228,8 @@ int main(int argc, char** argv) {
   if (show_cmd->parsed()) return vexbench::ShowCommand(client, job_id, show_json);
   if (cancel_cmd->parsed()) return vexbench::CancelCommand(client, job_id);
   if (agents_cmd->parsed()) return vexbench::AgentsCommand(client);
-  if (report_cmd->parsed()) return vexbench::ReportCommand(client, job_id, report_out);
+  if (report_cmd->parsed()) return vexbench::ReportCommand(client, report);
+  if (compare_cmd->parsed()) return vexbench::CompareCommand(client, compare);
+  if (schedule.parsed()) return schedule.Run(client);
   return 2;
 }

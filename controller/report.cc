@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/hdr_codec.h"
 #include "common/hlog.h"
+#include "controller/resource_report.h"
 
 namespace vexbench {
 namespace {
@@ -91,6 +92,26 @@ int PhaseK(const nlohmann::json& spec, const std::string& phase) {
     if (p.value("name", "") == phase) return p.value("k", 10);
   }
   return 0;
+}
+
+// "timeline": one row [t_s, requests, errors, rps, p99_ms] per merged interval, t_s its start
+// from the job's start; "timeline_hdr": [t_s, length_s, base64 V2 latency] for the same
+// intervals, so the .hlog files can be rebuilt from report.json alone.
+void AddTimeline(const std::map<int64_t, IntervalPoint>& timeline, int64_t job_start_unix_us,
+                 nlohmann::json& result) {
+  nlohmann::json rows = nlohmann::json::array();
+  nlohmann::json hdr = nlohmann::json::array();
+  for (const auto& [seq, point] : timeline) {
+    const double t_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6;
+    const double length_s = static_cast<double>(point.length_us) / 1e6;
+    const SeriesCounters& c = point.totals.counters;
+    rows.push_back({t_s, c.requests, c.errors,
+                    length_s > 0 ? static_cast<double>(c.requests) / length_s : 0.0,
+                    Ms(point.totals.latency.ValueAtPercentile(99))});
+    hdr.push_back({t_s, length_s, Base64Histogram(point.totals.latency)});
+  }
+  result["timeline"] = std::move(rows);
+  result["timeline_hdr"] = std::move(hdr);
 }
 
 }  // namespace
@@ -211,7 +232,9 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
                                                      : nlohmann::json())},
       {"start_skew_us", last_start - first_start},
                            {"started", FormatUnixMicrosIso8601(job.started_unix_us)},
-                           {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)}};
+                           {"ended", FormatUnixMicrosIso8601(job.ended_unix_us)},
+                           {"started_unix_us", job.started_unix_us},
+                           {"ended_unix_us", job.ended_unix_us}};
   report["agents"] = agents;
   nlohmann::json results = nlohmann::json::array();
   for (const SeriesId& id : merger.series()) {
@@ -265,14 +288,17 @@ nlohmann::json BuildReport(const JobRecord& job, const IntervalMerger& merger,
                            {"latency_hdr", Base64Histogram(s.latency)}});
     }
     r["per_agent"] = per_agent;
+    AddTimeline(merger.Timeline(id), job.started_unix_us, r);
     results.push_back(r);
   }
   report["results"] = results;
+  AddResourceReport(job, report);  // "resources", and "memory" on insert results
   nlohmann::json thresholds = nlohmann::json::array();
   for (const ThresholdVerdict& v : verdicts) {
     nlohmann::json e = {{"expr", v.expr}, {"value", v.value}, {"passed", v.passed}};
     if (!v.target.empty()) e["target"] = v.target;
     if (!v.phase.empty()) e["phase"] = v.phase;
+    if (!v.op.empty()) e["op"] = v.op;
     if (!v.note.empty()) e["note"] = v.note;
     thresholds.push_back(e);
   }

@@ -43,6 +43,9 @@ struct JobRecord {
   std::vector<AgentRecord> agents;  // by shard index
   std::vector<v1::TargetReport> target_reports;  // versions, notes, counts after load phases
   nlohmann::json dataset;  // the dataset's identity (null without one)
+  // Samples of targets' processes (targets[].process), with the shard that sent them, in
+  // arrival order (controller/resource_report.h).
+  std::vector<std::pair<int, v1::TargetSample>> target_samples;
 };
 
 // The verdict of each threshold on each matching result, in report order.

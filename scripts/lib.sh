@@ -11,8 +11,9 @@ VEXBENCH_PACKAGES=(
   libboost-dev libboost-system-dev libgrpc++-dev libprotobuf-dev protobuf-compiler
   protobuf-compiler-grpc libabsl-dev libspdlog-dev libfmt-dev catch2 libyaml-cpp-dev
   nlohmann-json3-dev zlib1g-dev libcli11-dev libsimdjson-dev libbenchmark-dev libsqlite3-dev
-  libssl-dev libhdf5-dev
+  libssl-dev libhdf5-dev prometheus-cpp-dev
   nginx-light wrk time default-jdk-headless libhdrhistogram-java bindfs fuse3 iproute2 procps openssl
+  chromium chromium-driver tzdata
 )
 
 ensure_packages() {

@@ -20,7 +20,10 @@ const json& Result(const json& report, const std::string& phase, const std::stri
   return none;
 }
 
-TEST_CASE("chroma: load 5,000 x 128, count, recall, open loop, delete, teardown", "[chroma]") {
+TEST_CASE(
+    "chroma: load 5,000 x 128 with a payload, count, recall, filtered recall, open loop, delete, "
+    "teardown",
+    "[chroma]") {
   if (ChromaServer::InstallDir().empty()) {
     WARN("SKIPPED: ChromaDB is not installed; scripts/test installs it (ensure_chroma)");
     return;
@@ -30,7 +33,7 @@ TEST_CASE("chroma: load 5,000 x 128, count, recall, open loop, delete, teardown"
   WriteFile(dir + "/job.yaml",
             "name: chroma-e2e\n"
             "dataset: {kind: synthetic, count: 5000, dim: 128, queries: 200, metric: cosine,"
-            " seed: 7, distribution: clustered}\n"
+            " seed: 7, distribution: clustered, payload: {field: category, values: 10}}\n"
             "targets:\n"
             "  - {name: chroma, kind: chroma, url: \"" + chroma.Url() + "\","
             " collection: vexbench-e2e, ef_search: 100}\n"
@@ -38,6 +41,13 @@ TEST_CASE("chroma: load 5,000 x 128, count, recall, open loop, delete, teardown"
             "  - {name: load, op: insert, batch: 500, concurrency: 4}\n"
             "  - {name: search, op: query, k: 10, concurrency: 4, requests: 400}\n"
             "  - {name: steady, op: query, k: 10, rate: 100, duration: 3s}\n"
+            // One filtered phase per filter form; Chroma's `where` does the filtering.
+            "  - {name: only3, op: query, k: 10, concurrency: 4, requests: 200,"
+            " filter: {field: category, eq: 3}}\n"
+            "  - {name: some, op: query, k: 10, concurrency: 4, requests: 200,"
+            " filter: {field: category, in: [1, 5, 8]}}\n"
+            "  - {name: band, op: query, k: 10, concurrency: 4, requests: 200,"
+            " filter: {field: category, gte: 2, lt: 4}}\n"
             "  - {name: remove, op: delete, batch: 1000, concurrency: 2}\n"
             "thresholds: [\"search.recall@10 > 0.9\"]\n");
   RunResult r = RunVexbench({"run", dir + "/job.yaml", "--out", dir + "/out"}, dir + "/v",
@@ -66,6 +76,19 @@ TEST_CASE("chroma: load 5,000 x 128, count, recall, open loop, delete, teardown"
   CHECK(steady["errors"] == 0);
   CHECK(steady.contains("wait_ms"));
   CHECK(steady["recall_at_k"]["mean"].get<double>() >= 0.95);
+
+  // Filtered queries: recall against vexbench's exact filtered truth, and no answer holds an
+  // id the filter excludes.
+  for (const std::string phase : {"only3", "some", "band"}) {
+    INFO(phase);
+    const json& filtered = Result(report, phase, "query");
+    CHECK(filtered["requests"] == 200);
+    CHECK(filtered["errors"] == 0);
+    CHECK(filtered["errors_by_class"]["filter_violation"] == 0);
+    CHECK(filtered["recall_at_k"]["k"] == 10);
+    CHECK(filtered["recall_at_k"]["mean"].get<double>() >= 0.95);
+  }
+  CHECK(report["environment"]["dataset"]["filtered_truth"].size() == 3);
 
   const json& remove = Result(report, "remove", "delete");
   CHECK(remove["errors"] == 0);

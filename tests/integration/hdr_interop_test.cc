@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -23,6 +24,9 @@
 #include "common/hdr_codec.h"
 #include "common/histogram.h"
 #include "common/hlog.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/support/servers.h"
+#include "tests/integration/support/subprocess.h"
 
 namespace vexbench {
 namespace {
@@ -339,6 +343,78 @@ TEST_CASE("Histograms and logs we write decode in HdrHistogram Java to the same 
                             std::to_string(end_ms));
     CheckJavaView(view, e.histogram);
   }
+}
+
+TEST_CASE("hlog files of a real job, read by HdrHistogram Java, give report.json's percentiles",
+          "[interop]") {
+  std::string reason;
+  const std::optional<JavaSetup> java = FindJava(&reason);
+  if (!java) {
+    WARN("SKIPPED: HdrHistogram Java interop test: " << reason);
+    return;
+  }
+  TempDir dir;
+  testing::NginxServer nginx;
+  testing::WriteFile((dir.path() / "job.yaml").string(),
+                     "name: hlog-interop\n"
+                     "targets: [{name: web, kind: http, url: \"" + nginx.Url() + "\"}]\n"
+                     "phases:\n"
+                     "  - {name: closed, op: request, concurrency: 4, duration: 2s}\n"
+                     "  - {name: steady, op: request, rate: 500, duration: 2s}\n");
+  const std::string out = (dir.path() / "out").string();
+  const testing::RunResult run = testing::RunVexbench(
+      {"run", (dir.path() / "job.yaml").string(), "--out", out, "--quiet"},
+      (dir.path() / "run").string());
+  INFO("vexbench run:\n" << run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json report = nlohmann::json::parse(ReadFile(fs::path(out) / "report.json"));
+  // Offline: the .hlog files rebuilt from report.json alone.
+  const std::string offline = (dir.path() / "offline").string();
+  const testing::RunResult rendered = testing::RunVexbench(
+      {"report", out + "/report.json", "--format", "hlog", "--out", offline},
+      (dir.path() / "report").string());
+  INFO("vexbench report:\n" << rendered.out << rendered.err);
+  REQUIRE(rendered.exit_code == 0);
+
+  std::string files;
+  for (const auto& r : report["results"]) {
+    const std::string name = "web." + r["phase"].get<std::string>() + ".request.hlog";
+    // The same bytes as the files `vexbench run` wrote from the merged intervals.
+    CHECK(ReadFile(fs::path(offline) / name) == ReadFile(fs::path(out) / name));
+    files += " '" + (fs::path(offline) / name).string() + "'";
+  }
+  REQUIRE(report["results"].size() == 2);
+  const auto [status, output] = RunJava(*java, "sum" + files);
+  INFO("java output:\n" << output);
+  REQUIRE(status == 0);
+  std::istringstream lines(output);
+  int checked = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string file, word;
+    words >> file;
+    std::map<std::string, int64_t> values;
+    for (int64_t value; words >> word >> value;) values[word] = value;
+    const std::string name = fs::path(file).filename().string();  // web.PHASE.request.hlog
+    const std::string phase = name.substr(4, name.find('.', 4) - 4);
+    const nlohmann::json* result = nullptr;
+    for (const auto& r : report["results"]) {
+      if (r["phase"] == phase) result = &r;
+    }
+    REQUIRE(result != nullptr);
+    INFO(line);
+    const nlohmann::json& latency = (*result)["latency_ms"];
+    const int64_t successes = (*result)["requests"].get<int64_t>() - (*result)["errors"].get<int64_t>();
+    CHECK(values["total"] == successes);
+    CHECK(values["total"] > 100);
+    CHECK(values["intervals"] == static_cast<int64_t>((*result)["timeline"].size()));
+    for (const char* p : {"p50", "p90", "p95", "p99", "p999", "max"}) {
+      INFO(p);
+      CHECK(static_cast<double>(values[p]) / 1000.0 == latency[p].get<double>());
+    }
+    ++checked;
+  }
+  CHECK(checked == 2);
 }
 
 }  // namespace

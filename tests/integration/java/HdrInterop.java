@@ -10,6 +10,9 @@
 //   java -cp /usr/share/java/hdrhistogram.jar HdrInterop.java read DIR N
 //       Decodes DIR/ours_0.b64 .. DIR/ours_{N-1}.b64 (decodeFromCompressedByteBuffer) and
 //       DIR/ours.hlog (HistogramLogReader) and prints what it found on stdout.
+//   java -cp /usr/share/java/hdrhistogram.jar HdrInterop.java sum FILE...
+//       Reads each .hlog (HistogramLogReader), adds its intervals into one histogram and prints
+//       "FILE intervals N total N p50 V p90 V p95 V p99 V p999 V max V" (values as recorded).
 //
 // The data sets must stay identical to kDataSets in hdr_interop_test.cc.
 import java.io.IOException;
@@ -68,8 +71,10 @@ public class HdrInterop {
       write(Path.of(args[1]));
     } else if (args.length == 3 && args[0].equals("read")) {
       read(Path.of(args[1]), Integer.parseInt(args[2]));
+    } else if (args.length >= 2 && args[0].equals("sum")) {
+      sum(Arrays.copyOfRange(args, 1, args.length));
     } else {
-      System.err.println("usage: HdrInterop write DIR | HdrInterop read DIR N");
+      System.err.println("usage: HdrInterop write DIR | HdrInterop read DIR N | HdrInterop sum FILE...");
       System.exit(2);
     }
   }
@@ -140,6 +145,29 @@ public class HdrInterop {
       describe(out, h);
     }
     out.println("done");
+  }
+
+  static void sum(String[] files) throws IOException {
+    for (String file : files) {
+      HistogramLogReader reader = new HistogramLogReader(file);
+      Histogram total = null;
+      int intervals = 0;
+      EncodableHistogram e;
+      while ((e = reader.nextIntervalHistogram()) != null) {
+        Histogram h = (Histogram) e;
+        if (total == null) {
+          total = new Histogram(h.getLowestDiscernibleValue(), h.getHighestTrackableValue(),
+              h.getNumberOfSignificantValueDigits());
+        }
+        total.add(h);
+        intervals++;
+      }
+      if (total == null) total = new Histogram(3);
+      System.out.println(file + " intervals " + intervals + " total " + total.getTotalCount()
+          + " p50 " + total.getValueAtPercentile(50) + " p90 " + total.getValueAtPercentile(90)
+          + " p95 " + total.getValueAtPercentile(95) + " p99 " + total.getValueAtPercentile(99)
+          + " p999 " + total.getValueAtPercentile(99.9) + " max " + total.getMaxValue());
+    }
   }
 
   // Layout, totals, p50/p99/max and every non-empty bucket (as its lowest equivalent value).

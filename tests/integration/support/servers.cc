@@ -84,11 +84,13 @@ NginxServer::NginxServer(const NginxOptions& options)
                   "  keepalive_timeout 300s;\n"
                   "  client_body_temp_path " + dir_ + "/body;\n"
                   "  proxy_temp_path " + dir_ + "/proxy;\n  fastcgi_temp_path " + dir_ + "/fcgi;\n"
-                  "  uwsgi_temp_path " + dir_ + "/uwsgi;\n  scgi_temp_path " + dir_ + "/scgi;\n"
+                  "  uwsgi_temp_path " + dir_ + "/uwsgi;\n  scgi_temp_path " + dir_ + "/scgi;\n" +
+                  options_.http_config + "\n"
                   "  server {\n    listen " + options_.address + ":" + std::to_string(port_) +
                   " backlog=4096;\n"
                   "    root /usr/share/nginx/html;\n"
-                  "    location = /nginx_status { stub_status; }\n  }\n}\n");
+                  "    location = /nginx_status { stub_status; }\n" + options_.server_config +
+                  "\n  }\n}\n");
   std::vector<std::string> argv;
   if (!options_.netns.empty()) argv = {"ip", "netns", "exec", options_.netns};
   argv.insert(argv.end(), {"/usr/sbin/nginx", "-c", conf, "-p", dir_});
@@ -105,6 +107,8 @@ NginxServer::NginxServer(const NginxOptions& options)
 }
 
 NginxServer::~NginxServer() { Resume(); }
+
+int NginxServer::pid() const { return process_->pid(); }
 
 std::string NginxServer::Url(const std::string& path) const {
   return "http://" + options_.address + ":" + std::to_string(port_) + path;

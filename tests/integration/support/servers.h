@@ -20,6 +20,10 @@ struct NginxOptions {
   std::string netns;
   // Address to listen on, inside `netns`.
   std::string address = "127.0.0.1";
+  // Extra directives inside http { } and server { }, e.g. a limit_req zone and its use to
+  // make a slower server out of real nginx.
+  std::string http_config;
+  std::string server_config;
 };
 
 // nginx (Debian nginx-light) with its own config in a temp dir: one process (master_process
@@ -36,6 +40,7 @@ class NginxServer {
   int64_t RequestsServed() const;
   void Pause() const;   // SIGSTOP
   void Resume() const;  // SIGCONT
+  int pid() const;      // the one nginx process (master_process off)
 
  private:
   NginxOptions options_;

@@ -234,6 +234,11 @@ TEST_CASE("fs phases: operations per flavour, closed loop only, k within the con
   batched.batch = 100;
   CHECK_THAT(std::string(vexfs->ValidatePhase(batched).message()),
              Catch::Contains("phases[0].batch"));
+  PhaseSpec filtered = Phase("query");  // /_vexfs/search takes a vector and nothing else
+  filtered.filter = PayloadFilter{.field = "category", .eq = 3};
+  CHECK_THAT(std::string(vexfs->ValidatePhase(filtered).message()),
+             Catch::StartsWith("phases[0].filter: VexFS's FUSE search (/_vexfs/search) cannot "
+                               "filter"));
   // insert and query need a dataset.
   Engine engine(1);
   auto driver =

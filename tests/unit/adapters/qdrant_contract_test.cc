@@ -32,7 +32,9 @@ using namespace std::chrono_literals;
 
 // --- Datasets ---
 
-std::shared_ptr<const Dataset> Load(int64_t count, int dim, int64_t queries, Metric metric) {
+std::shared_ptr<const Dataset> Load(int64_t count, int dim, int64_t queries, Metric metric,
+                                     int64_t payload_values = 0,
+                                     std::span<const PayloadFilter> filters = {}) {
   DatasetSpec spec;
   spec.kind = "synthetic";
   spec.count = count;
@@ -40,7 +42,11 @@ std::shared_ptr<const Dataset> Load(int64_t count, int dim, int64_t queries, Met
   spec.queries = queries;
   spec.metric = metric;
   spec.seed = 1;
-  auto dataset = LoadDataset(spec, /*cache_dir=*/"");
+  if (payload_values > 0) {
+    spec.payload_field = "category";
+    spec.payload_values = payload_values;
+  }
+  auto dataset = LoadDataset(spec, /*cache_dir=*/"", 0, filters);
   if (!dataset.ok()) throw std::runtime_error(std::string(dataset.status().message()));
   return *dataset;
 }
@@ -49,6 +55,33 @@ std::shared_ptr<const Dataset> Load(int64_t count, int dim, int64_t queries, Met
 const Dataset& Small() {
   static const std::shared_ptr<const Dataset> dataset = Load(50, 8, 5, Metric::kCosine);
   return *dataset;
+}
+
+// The filters of the filtered-query tests, one of each form.
+PayloadFilter Filter(json condition) {
+  condition["field"] = "category";
+  auto filter = ParsePayloadFilter(condition, "phases[0].filter");
+  if (!filter.ok()) throw std::runtime_error(std::string(filter.status().message()));
+  return *filter;
+}
+const std::vector<PayloadFilter>& Filters() {
+  static const std::vector<PayloadFilter> filters = {
+      Filter({{"eq", 3}}), Filter({{"in", {1, 4, 7}}}), Filter({{"gte", 2}, {"lt", 5}}),
+      Filter({{"gt", 6}})};
+  return filters;
+}
+
+// Small() plus payload {field: category, values: 10} and the exact ground truth of Filters().
+const Dataset& WithPayload() {
+  static const std::shared_ptr<const Dataset> dataset =
+      Load(50, 8, 5, Metric::kCosine, 10, Filters());
+  return *dataset;
+}
+
+// The payload the adapter must send for point `id`: {"category": v}, or {} without a payload.
+json PayloadOf(const Dataset& dataset, int64_t id) {
+  if (dataset.payload_field().empty()) return json::object();
+  return {{dataset.payload_field(), dataset.payload(id)}};
 }
 
 // --- Answers shaped as the spec's response schemas ---
@@ -182,7 +215,7 @@ class QdrantDouble {
       const json& id = point.at("id");
       if (!id.is_number_unsigned() || id.get<int64_t>() >= dataset_.count() ||
           point.at("vector").size() != static_cast<size_t>(dataset_.dim()) ||
-          point.at("payload") != json{{"tag", id.get<int64_t>() % 100}}) {
+          point.at("payload") != PayloadOf(dataset_, id.get<int64_t>())) {
         return Error(400, "Wrong input: unexpected point " + point.dump());
       }
       points_.insert(id.get<int64_t>());
@@ -247,8 +280,8 @@ PhaseSpec Phase(const std::string& op) {
 }
 
 OperationSourcePtr Source(const Adapter& adapter, const PhaseSpec& phase,
-                          const SourceSlice& slice = {}) {
-  auto source = adapter.CreateSource(phase, slice, &Small());
+                          const SourceSlice& slice = {}, const Dataset& dataset = Small()) {
+  auto source = adapter.CreateSource(phase, slice, &dataset);
   if (!source.ok()) FAIL(std::string(source.status().message()));
   return *std::move(source);
 }
@@ -413,13 +446,15 @@ TEST_CASE("qdrant setup(attach) polls GET until the collection exists, and times
 
 // --- (2) The phases' requests and their judgement ---
 
-TEST_CASE("qdrant insert: PUT points?wait=true in batches, integer ids, vectors, payload tag") {
-  QdrantDouble qdrant(Small());
+TEST_CASE(
+    "qdrant insert: PUT points?wait=true in batches, integer ids, vectors, the dataset's "
+    "payload") {
+  QdrantDouble qdrant(WithPayload());
   AdapterPtr adapter = MakeAdapter(qdrant.Url(), {{"collection", "bench"}, {"api_key", "s3"}});
-  REQUIRE(adapter->Setup(&Small(), true, 5s).ok());
+  REQUIRE(adapter->Setup(&WithPayload(), true, 5s).ok());
   PhaseSpec phase = Phase("insert");
   phase.batch = 20;
-  OperationSourcePtr source = Source(*adapter, phase);
+  OperationSourcePtr source = Source(*adapter, phase, {}, WithPayload());
   CHECK(source->ops() == std::vector<std::string>{"insert"});
 
   int64_t next_id = 0, items = 0;
@@ -438,12 +473,12 @@ TEST_CASE("qdrant insert: PUT points?wait=true in batches, integer ids, vectors,
     REQUIRE(r.body["points"].size() == static_cast<size_t>(expected_n));
     for (const json& point : r.body["points"]) {
       // components.schemas.PointStruct: id (ExtendedPointId: uint64), vector (VectorStruct:
-      // array of float), payload (components.schemas.Payload).
+      // array of float), payload (components.schemas.Payload: an object of any values).
       CHECK(point.size() == 3);
       CHECK(point["id"].is_number_unsigned());
       CHECK(point["id"] == next_id);
-      CHECK(Floats(point["vector"]) == Floats(Small().vector(next_id)));
-      CHECK(point["payload"] == json{{"tag", next_id % 100}});
+      CHECK(Floats(point["vector"]) == Floats(WithPayload().vector(next_id)));
+      CHECK(point["payload"] == json{{"category", PayloadValue(next_id, 10)}});
       ++next_id;
     }
     // paths./collections/{collection_name}/points.put.responses.200: result UpdateResult.
@@ -456,6 +491,8 @@ TEST_CASE("qdrant insert: PUT points?wait=true in batches, integer ids, vectors,
   }
   CHECK(items == 50);
   CHECK(Next(*source).method.empty());  // the slice is done
+  // Without a dataset payload every point's payload is {}.
+  CHECK(Next(*Source(*adapter, phase)).body["points"][0]["payload"] == json::object());
 
   // components.schemas.UpdateStatus: acknowledged (accepted), wait_timeout (not confirmed).
   CHECK(source->Judge(first_tag, 200, Ok(UpdateResult("acknowledged")).body).items == 20);
@@ -534,23 +571,57 @@ TEST_CASE(
   CHECK(!Next(*Source(*adapter, phase)).body.contains("params"));
 }
 
-TEST_CASE("qdrant query: the target's filter is sent with every query, recall is then not judged") {
-  QdrantDouble qdrant(Small());
-  // qdrant-openapi.json: components.schemas.Filter (must: [FieldCondition {key, match:
-  // MatchValue {value}}]).
-  const json filter = {{"must", {{{"key", "tag"}, {"match", {{"value", 7}}}}}}};
-  AdapterPtr adapter = MakeAdapter(qdrant.Url(), {{"collection", "bench"}, {"filter", filter}});
-  REQUIRE(adapter->Setup(&Small(), true, 5s).ok());
-  PhaseSpec phase = Phase("query");
-  phase.k = 5;
-  OperationSourcePtr source = Source(*adapter, phase);
-  const WireRequest r = Next(*source);
-  CHECK(r.body["filter"] == filter);
-  CHECK(r.body["limit"] == 5);
-  const Verdict v = source->Judge(r.tag, 200, Ok(QueryResponse({7})).body);
-  CHECK(v.error == ErrorClass::kNone);
-  CHECK(v.recall_hits == -1);
-  CHECK_THAT(Joined(adapter->Notes()), Catch::Contains("recall is not judged"));
+TEST_CASE(
+    "qdrant query: the phase's filter becomes filter.must, recall is judged against the "
+    "filtered truth") {
+  QdrantDouble qdrant(WithPayload());
+  AdapterPtr adapter = MakeAdapter(qdrant.Url(), {{"collection", "bench"}});
+  REQUIRE(adapter->Setup(&WithPayload(), true, 5s).ok());
+  // qdrant-openapi.json: components.schemas.QueryRequest.filter -> components.schemas.Filter
+  // (must: [Condition]) with one components.schemas.FieldCondition {key, match | range}:
+  // match components.schemas.MatchValue {value} (ValueVariants: int64), MatchAny {any}
+  // (AnyVariants: int64 array, uniqueItems), range components.schemas.Range {gt, gte, lt, lte}.
+  const std::vector<json> expected = {
+      {{"must", {{{"key", "category"}, {"match", {{"value", 3}}}}}}},
+      {{"must", {{{"key", "category"}, {"match", {{"any", {1, 4, 7}}}}}}}},
+      {{"must", {{{"key", "category"}, {"range", {{"gte", 2}, {"lt", 5}}}}}}},
+      {{"must", {{{"key", "category"}, {"range", {{"gt", 6}}}}}}},
+  };
+  for (size_t f = 0; f < Filters().size(); ++f) {
+    const PayloadFilter& filter = Filters()[f];
+    INFO(filter.Key());
+    PhaseSpec phase = Phase("query");
+    phase.k = 5;
+    phase.filter = filter;
+    OperationSourcePtr source = Source(*adapter, phase, {}, WithPayload());
+    const WireRequest r = Next(*source);
+    CHECK(r.body.size() == 3);  // query, limit, filter
+    CHECK(r.body["filter"] == expected[f]);
+    CHECK(r.body["limit"] == 5);
+
+    // The filtered truth, known by construction: the nearest among the matching points.
+    const auto q = static_cast<int64_t>(r.tag);
+    const auto truth = WithPayload().truth(q, filter);
+    REQUIRE(truth.size() >= 2);
+    std::vector<json> matching;
+    for (int32_t id : WithPayload().truth(q)) {
+      if (filter.Matches(PayloadValue(id, 10))) matching.emplace_back(id);
+    }
+    REQUIRE(matching.size() >= truth.size());
+    for (size_t i = 0; i < truth.size(); ++i) CHECK(matching[i] == truth[i]);
+    const std::vector<json> best(matching.begin(),
+                                 matching.begin() + std::min<size_t>(5, matching.size()));
+    Verdict v = source->Judge(r.tag, 200, Ok(QueryResponse(best)).body);
+    CHECK(v.error == ErrorClass::kNone);
+    CHECK(v.recall_k == static_cast<int>(std::min<size_t>(5, truth.size())));
+    CHECK(v.recall_hits == v.recall_k);
+    // An answer with a point the filter excludes is a filter violation.
+    int64_t excluded = 0;
+    while (filter.Matches(PayloadValue(excluded, 10))) ++excluded;
+    v = source->Judge(r.tag, 200, Ok(QueryResponse({best[0], excluded})).body);
+    CHECK(v.error == ErrorClass::kFilterViolation);
+  }
+  CHECK_THAT(Joined(adapter->Notes()), !Catch::Contains("recall is not judged"));
 }
 
 TEST_CASE("qdrant delete: POST points/delete?wait=true with the ids") {
@@ -774,7 +845,7 @@ TEST_CASE("qdrant options are validated with the field's path") {
   refused({{"colection", "x"}},
           "targets[0].colection: unknown key for this target kind; expected "
           "one of: name, kind, url, api_key, collection, distance, "
-          "ef_construct, headers, m, max_body_bytes, wait, filter");
+          "ef_construct, headers, m, max_body_bytes, wait");
   refused({{"distance", "L2"}},
           "targets[0].distance: 'L2' is not a qdrant distance with ground "
           "truth here; expected Cosine, Euclid or Dot");
@@ -792,9 +863,9 @@ TEST_CASE("qdrant options are validated with the field's path") {
           "targets[0].api_key: given together with headers.API-Key");
   refused({{"headers", {{"X-A", "a\r\nX-B: b"}}}}, "targets[0].headers.X-A: contains a line break");
   refused({{"max_body_bytes", -1}}, "targets[0].max_body_bytes: -1 is out of range");
-  refused({{"filter", "tag = 7"}}, "targets[0].filter: \"tag = 7\" is not a mapping");
-  refused({{"filter", {{"musts", json::array()}}}},
-          "targets[0].filter.musts: not a member of a Qdrant Filter");
+  // Filters moved to the phases (phases[].filter on the dataset's payload).
+  refused({{"filter", {{"must", json::array()}}}},
+          "targets[0].filter: filters belong to query phases now; expected phases[].filter");
 
   auto bad_url = CreateAdapter(Target("http://127.0.0.1:6333/?x=1", json::object()));
   REQUIRE(!bad_url.ok());

@@ -313,6 +313,7 @@ std::vector<DialectCase> DialectCases() {
 struct Inserted {
   std::vector<int64_t> ids;
   std::vector<std::vector<float>> vectors;
+  std::vector<json> metadata;  // each item's metadata (chroma, native) or payload (qdrant)
 };
 Inserted ReadInsertBody(const std::string& dialect, const json& body) {
   Inserted out;
@@ -322,17 +323,20 @@ Inserted ReadInsertBody(const std::string& dialect, const json& body) {
     for (const json& v : body.at("embeddings")) out.vectors.push_back(v.get<std::vector<float>>());
     CHECK(body.at("documents").size() == out.ids.size());
     CHECK(body.at("metadatas").size() == out.ids.size());
+    for (const json& m : body.at("metadatas")) out.metadata.push_back(m);
   } else if (dialect == "qdrant") {  // {"points":[{"id":1,"vector":[...],"payload":{...}}]}
     for (const json& p : body.at("points")) {
       out.ids.push_back(p.at("id").get<int64_t>());  // integer ids
       out.vectors.push_back(p.at("vector").get<std::vector<float>>());
       CHECK(p.at("payload").is_object());
+      out.metadata.push_back(p.at("payload"));
     }
   } else {  // {"documents":[{"id":"1","embedding":[...],"metadata":{},"content":"..."}]}
     for (const json& d : body.at("documents")) {
       out.ids.push_back(std::stoll(d.at("id").get<std::string>()));
       out.vectors.push_back(d.at("embedding").get<std::vector<float>>());
       CHECK(d.at("metadata").is_object());
+      out.metadata.push_back(d.at("metadata"));
       CHECK(d.at("content").is_string());
     }
   }
@@ -541,6 +545,92 @@ TEST_CASE("vexfs: no dialect has a count route - Count is Unimplemented and asks
       CHECK(f.server.requests().size() == before);
     }
   }
+}
+
+TEST_CASE("vexfs: every dialect sends the dataset's payload as each item's metadata") {
+  DatasetSpec spec{.kind = "synthetic", .count = 50, .dim = 8, .queries = 5, .seed = 1};
+  spec.payload_field = "category";
+  spec.payload_values = 10;
+  auto dataset = LoadDataset(spec, "");
+  REQUIRE(dataset.ok());
+  for (const DialectCase& c : DialectCases()) {
+    SECTION(c.dialect) {
+      Fixture f({{"dialect", c.dialect}, {"api_key", kDevKey}}, *dataset);
+      REQUIRE(f.SetUp().ok());
+      auto insert = f.Source(Phase("insert", 50));
+      std::string scratch;
+      uint64_t tag = 0;
+      // Contract: chroma metadatas[], qdrant points[].payload, native documents[].metadata.
+      const Request r = ParseRequest(insert->NextRequest(scratch, tag));
+      const Inserted got = ReadInsertBody(c.dialect, json::parse(r.body));
+      REQUIRE(got.metadata.size() == 50);
+      for (size_t i = 0; i < 50; ++i) {
+        CHECK(got.metadata[i] == json{{"category", PayloadValue(got.ids[i], 10)}});
+      }
+    }
+  }
+}
+
+TEST_CASE("vexfs: only the qdrant dialect filters, by equality, in its own filter shape") {
+  DatasetSpec spec{.kind = "synthetic", .count = 50, .dim = 8, .queries = 5, .seed = 1};
+  spec.payload_field = "category";
+  spec.payload_values = 10;
+  auto eq = ParsePayloadFilter(json{{"field", "category"}, {"eq", 3}}, "phases[1].filter");
+  auto in = ParsePayloadFilter(json{{"field", "category"}, {"in", {1, 2}}}, "phases[1].filter");
+  REQUIRE(eq.ok());
+  REQUIRE(in.ok());
+  const std::vector<PayloadFilter> filters = {*eq};
+  auto dataset = LoadDataset(spec, "", 0, filters);
+  REQUIRE(dataset.ok());
+  PhaseSpec query = Phase("query", {}, 5);
+  query.path = "phases[1]";
+  query.filter = *eq;
+  for (const std::string dialect : {"chroma", "native"}) {
+    auto adapter = CreateAdapter(Target({{"dialect", dialect}}, "http://127.0.0.1:7680"));
+    REQUIRE(adapter.ok());
+    const absl::Status s = (*adapter)->ValidatePhase(query);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(std::string(s.message()),
+               Catch::StartsWith("phases[1].filter: VexFS's " + dialect +
+                                 " dialect cannot filter a query"));
+  }
+  Fixture f({{"dialect", "qdrant"}, {"api_key", kDevKey}}, *dataset);
+  REQUIRE(f.SetUp().ok());
+  PhaseSpec query_in = query;
+  query_in.filter = *in;
+  CHECK_THAT(std::string(f.adapter->ValidatePhase(query_in).message()),
+             Catch::StartsWith("phases[1].filter: VexFS's qdrant dialect filters by equality "
+                               "only"));
+  // Contract, qdrant dialect: /points/search's filter is {"must":[{"key":"k","value":v}]}.
+  auto source = f.Source(query);
+  std::string scratch;
+  uint64_t tag = 0;
+  const Request r = ParseRequest(source->NextRequest(scratch, tag));
+  const auto q = static_cast<int64_t>(tag);
+  CHECK(json::parse(r.body) ==
+        json{{"vector", json::parse((*dataset)->query_json(q))},
+             {"limit", 5},
+             {"filter", {{"must", {{{"key", "category"}, {"value", 3}}}}}}});
+  // Applied after the top-k cut (contract): fewer than k matches answer; recall counts that.
+  std::vector<int64_t> kept;
+  for (int64_t id : TrueNeighbours(**dataset, q, 5)) {
+    if (eq->Matches(PayloadValue(id, 10))) kept.push_back(id);
+  }
+  const auto truth = (*dataset)->truth(q, *eq);
+  Verdict v = source->Judge(tag, 200, SearchAnswer("qdrant", kept));
+  CHECK(v.error == ErrorClass::kNone);
+  CHECK(v.recall_k == static_cast<int>(std::min<size_t>(5, truth.size())));
+  const std::set<int64_t> best(truth.begin(), truth.begin() + v.recall_k);
+  int hits = 0;
+  for (int64_t id : kept) hits += static_cast<int>(best.count(id));
+  CHECK(v.recall_hits == hits);
+  int64_t excluded = 0;
+  while (eq->Matches(PayloadValue(excluded, 10))) ++excluded;
+  v = source->Judge(tag, 200, SearchAnswer("qdrant", {excluded}));
+  CHECK(v.error == ErrorClass::kFilterViolation);
+  std::string notes;
+  for (const std::string& note : f.adapter->Notes()) notes += note + "\n";
+  CHECK_THAT(notes, Catch::Contains("applies a query's filter after the top-k cut"));
 }
 
 TEST_CASE("vexfs: delete phases are refused naming the phase and the dialect - so is ef") {

@@ -32,7 +32,8 @@ using namespace std::chrono_literals;
 
 // --- Datasets ---
 
-std::shared_ptr<const Dataset> Load(Metric metric) {
+std::shared_ptr<const Dataset> Load(Metric metric, int64_t payload_values = 0,
+                                     std::span<const PayloadFilter> filters = {}) {
   DatasetSpec spec;
   spec.kind = "synthetic";
   spec.count = 50;
@@ -40,7 +41,11 @@ std::shared_ptr<const Dataset> Load(Metric metric) {
   spec.queries = 5;
   spec.seed = 1;
   spec.metric = metric;
-  auto dataset = LoadDataset(spec, /*cache_dir=*/"");
+  if (payload_values > 0) {
+    spec.payload_field = "category";
+    spec.payload_values = payload_values;
+  }
+  auto dataset = LoadDataset(spec, /*cache_dir=*/"", 0, filters);
   if (!dataset.ok()) throw std::runtime_error(std::string(dataset.status().message()));
   return *dataset;
 }
@@ -49,6 +54,33 @@ std::shared_ptr<const Dataset> Load(Metric metric) {
 const Dataset& Small() {
   static const std::shared_ptr<const Dataset> dataset = Load(Metric::kCosine);
   return *dataset;
+}
+
+// The filters of the filtered-query tests, one of each form.
+PayloadFilter Filter(json condition) {
+  condition["field"] = "category";
+  auto filter = ParsePayloadFilter(condition, "phases[0].filter");
+  if (!filter.ok()) throw std::runtime_error(std::string(filter.status().message()));
+  return *filter;
+}
+const std::vector<PayloadFilter>& Filters() {
+  static const std::vector<PayloadFilter> filters = {
+      Filter({{"eq", 3}}), Filter({{"in", {1, 4, 7}}}), Filter({{"gte", 2}, {"lt", 5}}),
+      Filter({{"gt", 6}})};
+  return filters;
+}
+
+// Small() plus payload {field: category, values: 10} and the exact ground truth of Filters().
+const Dataset& WithPayload() {
+  static const std::shared_ptr<const Dataset> dataset = Load(Metric::kCosine, 10, Filters());
+  return *dataset;
+}
+
+// The properties the adapter must send for object `id`: {"category": v}, or {} without a
+// payload.
+json PayloadOf(const Dataset& dataset, int64_t id) {
+  if (dataset.payload_field().empty()) return json::object();
+  return {{dataset.payload_field(), dataset.payload(id)}};
 }
 
 std::string Uuid(int64_t id) {
@@ -73,7 +105,7 @@ json BatchAnswer(int64_t from, int64_t n, const std::set<int64_t>& failed = {}) 
   for (int64_t i = from; i < from + n; ++i) {
     json object = {{"class", "Vexbench"},
                    {"id", Uuid(i)},
-                   {"properties", {{"tag", i % 100}}},
+                   {"properties", PayloadOf(Small(), i)},
                    {"vector", json::parse(Small().vector_json(i))},
                    {"creationTimeUnix", 1700000000000 + i},
                    {"lastUpdateTimeUnix", 1700000000000 + i}};
@@ -201,7 +233,9 @@ class WeaviateDouble {
             {"vectorizer", "none"},
             {"vectorIndexType", "hnsw"},
             {"vectorIndexConfig", {{"distance", "cosine"}, {"ef", -1}}},
-            {"properties", {{{"name", "tag"}, {"dataType", {"int"}}}}}};
+            {"properties", dataset_.payload_field().empty()
+                               ? json::array()
+                               : json{{{"name", dataset_.payload_field()}, {"dataType", {"int"}}}}}};
   }
 
   // weaviate-openapi.json: paths./batch/objects.post (body {objects: [Object]}); 422 when the
@@ -214,7 +248,7 @@ class WeaviateDouble {
       const int64_t n = std::stoll(id.substr(24), nullptr, 16);
       const bool ok = object.at("class") == class_ && id.starts_with("00000000-0000-0000-0000-") &&
                       object.at("vector").size() == static_cast<size_t>(dataset_.dim()) &&
-                      object.at("properties") == json{{"tag", n % 100}};
+                      object.at("properties") == PayloadOf(dataset_, n);
       if (ok) objects_.insert(n);
       object["result"] = ok ? json{{"status", "SUCCESS"}}
                             : json{{"status", "FAILED"},
@@ -251,12 +285,14 @@ class WeaviateDouble {
                        .dump()};
     }
     const std::string head = "{Get{" + class_ + "(nearVector:{vector:";
-    const size_t vector_end = query.find("},limit:");
-    if (!query.starts_with(head) || vector_end == std::string::npos) {
+    const size_t vector_end = query.find("},");
+    const size_t limit_at = query.find("limit:");
+    if (!query.starts_with(head) || vector_end == std::string::npos ||
+        limit_at == std::string::npos) {
       return {200, GraphQLErrors("Syntax Error GraphQL request").dump()};
     }
     const std::string vector = query.substr(head.size(), vector_end - head.size());
-    const size_t limit = std::stoul(query.substr(vector_end + 8));
+    const size_t limit = std::stoul(query.substr(limit_at + 6));
     for (int64_t q = 0; q < dataset_.query_count(); ++q) {
       if (vector != dataset_.query_json(q)) continue;
       std::vector<int64_t> ids;
@@ -298,9 +334,10 @@ AdapterPtr MakeAdapter(const std::string& url, json options = json::object()) {
 }
 
 // An adapter set up (create) against `double_`, ready for sources.
-AdapterPtr SetUp(WeaviateDouble& weaviate, json options = json::object()) {
+AdapterPtr SetUp(WeaviateDouble& weaviate, json options = json::object(),
+                 const Dataset& dataset = Small()) {
   AdapterPtr adapter = MakeAdapter(weaviate.Url(), std::move(options));
-  const absl::Status s = adapter->Setup(&Small(), /*create=*/true, 5s);
+  const absl::Status s = adapter->Setup(&dataset, /*create=*/true, 5s);
   if (!s.ok()) FAIL(std::string(s.message()));
   return adapter;
 }
@@ -314,8 +351,8 @@ PhaseSpec Phase(const std::string& op) {
 }
 
 OperationSourcePtr Source(const Adapter& adapter, const PhaseSpec& phase,
-                          const SourceSlice& slice = {}) {
-  auto source = adapter.CreateSource(phase, slice, &Small());
+                          const SourceSlice& slice = {}, const Dataset& dataset = Small()) {
+  auto source = adapter.CreateSource(phase, slice, &dataset);
   if (!source.ok()) FAIL(std::string(source.status().message()));
   return *std::move(source);
 }
@@ -395,13 +432,13 @@ TEST_CASE("weaviate object UUIDs are derived from dataset ids and parsed back") 
 // --- Setup ---
 
 TEST_CASE("weaviate setup(create) drops the class, then posts the schema field by field") {
-  WeaviateDouble weaviate(Small(), "Bench", "s3cret");
+  WeaviateDouble weaviate(WithPayload(), "Bench", "s3cret");
   AdapterPtr adapter = MakeAdapter(weaviate.Url(), {{"class", "Bench"},
                                                     {"ef", 64},
                                                     {"ef_construction", 200},
                                                     {"max_connections", 16},
                                                     {"api_key", "s3cret"}});
-  REQUIRE(adapter->Setup(&Small(), /*create=*/true, 5s).ok());
+  REQUIRE(adapter->Setup(&WithPayload(), /*create=*/true, 5s).ok());
 
   const auto requests = weaviate.requests();
   REQUIRE(requests.size() == 2);
@@ -419,7 +456,10 @@ TEST_CASE("weaviate setup(create) drops the class, then posts the schema field b
   CHECK(body["vectorIndexType"] == "hnsw");
   CHECK(body["vectorIndexConfig"] ==
         json{{"distance", "cosine"}, {"ef", 64}, {"efConstruction", 200}, {"maxConnections", 16}});
-  CHECK(body["properties"] == json::parse(R"([{"name": "tag", "dataType": ["int"]}])"));
+  // The dataset's payload field, an int property; none without a payload.
+  CHECK(body["properties"] == json::parse(R"([{"name": "category", "dataType": ["int"]}])"));
+  REQUIRE(adapter->Setup(&Small(), /*create=*/true, 5s).ok());
+  CHECK(json::parse(weaviate.requests().back().body)["properties"] == json::array());
   // weaviate-openapi.json: securityDefinitions.oidc (OAuth2): bearer tokens; API keys likewise.
   for (const Request& r : requests) CHECK(r.headers.at("authorization") == "Bearer s3cret");
 }
@@ -498,12 +538,15 @@ TEST_CASE("weaviate setup(attach) polls GET /v1/schema/{class} until it exists, 
 
 // --- Insert ---
 
-TEST_CASE("weaviate insert: POST /v1/batch/objects with derived UUIDs, vectors and tag") {
-  WeaviateDouble weaviate(Small(), "Vexbench", "k1");
-  AdapterPtr adapter = SetUp(weaviate, {{"api_key", "k1"}, {"headers", {{"X-Trace", "on"}}}});
+TEST_CASE(
+    "weaviate insert: POST /v1/batch/objects with derived UUIDs, vectors and the dataset's "
+    "payload") {
+  WeaviateDouble weaviate(WithPayload(), "Vexbench", "k1");
+  AdapterPtr adapter =
+      SetUp(weaviate, {{"api_key", "k1"}, {"headers", {{"X-Trace", "on"}}}}, WithPayload());
   PhaseSpec phase = Phase("insert");
   phase.batch = 20;
-  OperationSourcePtr source = Source(*adapter, phase);
+  OperationSourcePtr source = Source(*adapter, phase, {}, WithPayload());
   CHECK(source->ops() == std::vector<std::string>{"insert"});
   CHECK(source->needs_body());
 
@@ -525,13 +568,13 @@ TEST_CASE("weaviate insert: POST /v1/batch/objects with derived UUIDs, vectors a
       CHECK(object.size() == 4);
       CHECK(object["class"] == "Vexbench");
       CHECK(object["id"] == Uuid(expected_id));
-      CHECK(Floats(object["vector"]) == Floats(Small().vector(expected_id)));
-      CHECK(object["properties"] == json{{"tag", expected_id % 100}});
+      CHECK(Floats(object["vector"]) == Floats(WithPayload().vector(expected_id)));
+      CHECK(object["properties"] == json{{"category", PayloadValue(expected_id, 10)}});
       ++expected_id;
     }
     // The dataset's own vector text is sent as it is, never re-formatted.
     CHECK_THAT(r.raw_body, Catch::Contains(std::string(R"("vector":)") +
-                                           std::string(Small().vector_json(expected_id - 1))));
+                                           std::string(WithPayload().vector_json(expected_id - 1))));
     // weaviate-openapi.json: paths./batch/objects.post.responses.200
     const Verdict v =
         source->Judge(r.tag, 200, BatchAnswer(expected_id - expected_n, expected_n).dump());
@@ -617,6 +660,58 @@ TEST_CASE("weaviate query: GraphQL Get with nearVector and limit, vector text as
   // Thread 1 of 2 starts at the second query.
   OperationSourcePtr other = Source(*adapter, phase, {.thread_index = 1, .thread_count = 2});
   CHECK(Next(*other).tag == 1);
+}
+
+TEST_CASE(
+    "weaviate query: the phase's filter becomes a where on the payload property, recall "
+    "against the filtered truth") {
+  WeaviateDouble weaviate(WithPayload(), "Bench");
+  AdapterPtr adapter = SetUp(weaviate, {{"class", "Bench"}}, WithPayload());
+  // weaviate-openapi.json: definitions.WhereFilter: path (the property), operator (enum: Equal,
+  // GreaterThan, GreaterThanEqual, LessThan, LessThanEqual, And, Or), valueInt (int64),
+  // operands (WhereFilter list, for And and Or); in GraphQL the same fields are the arguments of
+  // Get's `where`.
+  const std::string p = R"(path:["category"])";
+  const std::vector<std::string> expected = {
+      "{" + p + ",operator:Equal,valueInt:3}",
+      "{operator:Or,operands:[{" + p + ",operator:Equal,valueInt:1},{" + p +
+          ",operator:Equal,valueInt:4},{" + p + ",operator:Equal,valueInt:7}]}",
+      "{operator:And,operands:[{" + p + ",operator:GreaterThanEqual,valueInt:2},{" + p +
+          ",operator:LessThan,valueInt:5}]}",
+      "{" + p + ",operator:GreaterThan,valueInt:6}",
+  };
+  for (size_t f = 0; f < Filters().size(); ++f) {
+    const PayloadFilter& filter = Filters()[f];
+    INFO(filter.Key());
+    PhaseSpec phase = Phase("query");
+    phase.k = 5;
+    phase.filter = filter;
+    OperationSourcePtr source = Source(*adapter, phase, {}, WithPayload());
+    const WireRequest r = Next(*source);
+    const auto q = static_cast<int64_t>(r.tag);
+    CHECK(r.body["query"] == "{Get{Bench(nearVector:{vector:" +
+                                 std::string(WithPayload().query_json(q)) + "},where:" +
+                                 expected[f] + ",limit:5){_additional{id distance}}}}");
+
+    // The filtered truth, known by construction: the nearest among the matching objects.
+    const auto truth = WithPayload().truth(q, filter);
+    REQUIRE(truth.size() >= 2);
+    std::vector<int64_t> matching;
+    for (int32_t id : WithPayload().truth(q)) {
+      if (filter.Matches(PayloadValue(id, 10))) matching.push_back(id);
+    }
+    for (size_t i = 0; i < truth.size(); ++i) CHECK(matching.at(i) == truth[i]);
+    const std::vector<int64_t> best(matching.begin(),
+                                    matching.begin() + std::min<size_t>(5, matching.size()));
+    Verdict v = source->Judge(r.tag, 200, GetAnswer(best, "Bench").dump());
+    CHECK(v.error == ErrorClass::kNone);
+    CHECK(v.recall_k == static_cast<int>(std::min<size_t>(5, truth.size())));
+    CHECK(v.recall_hits == v.recall_k);
+    int64_t excluded = 0;
+    while (filter.Matches(PayloadValue(excluded, 10))) ++excluded;
+    v = source->Judge(r.tag, 200, GetAnswer({best[0], excluded}, "Bench").dump());
+    CHECK(v.error == ErrorClass::kFilterViolation);
+  }
 }
 
 TEST_CASE("weaviate query answers: recall from data.Get, GraphQL errors are `other`") {

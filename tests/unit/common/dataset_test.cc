@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -153,7 +154,7 @@ TEST_CASE("ParseDatasetSpec reads each kind's keys") {
 TEST_CASE("ParseDatasetSpec errors name the field and what was expected") {
   const std::string all_keys =
       "kind, count, dim, queries, metric, seed, distribution, clusters, path, query_path, "
-      "truth_path, truth_k";
+      "truth_path, truth_k, payload";
   const json fvecs = {
       {"kind", "fvecs"}, {"path", "b.fvecs"}, {"query_path", "q.fvecs"}, {"metric", "l2"}};
   auto with = [](json base, const std::string& key, json value) {
@@ -189,7 +190,7 @@ TEST_CASE("ParseDatasetSpec errors name the field and what was expected") {
        "dataset.kind: 3 is not a string; expected one of: synthetic, fvecs, hdf5"},
       {with(synthetic, "path", "x.fvecs"),
        "dataset.path: does not apply to kind synthetic; expected for kind synthetic one of: "
-       "kind, count, dim, queries, metric, seed, distribution, clusters, truth_k"},
+       "kind, count, dim, queries, metric, seed, distribution, clusters, truth_k, payload"},
       {with(fvecs, "query_path", nullptr),
        "dataset.query_path: is missing; expected a .fvecs or .bvecs file"},
       {with(fvecs, "path", "base.txt"),
@@ -205,11 +206,11 @@ TEST_CASE("ParseDatasetSpec errors name the field and what was expected") {
       {with(fvecs, "seed", 3),
        "dataset.seed: does not apply to kind fvecs; expected for kind "
        "fvecs one of: kind, path, query_path, truth_path, count, queries, "
-       "metric, dim, truth_k"},
+       "metric, dim, truth_k, payload"},
       {json{{"kind", "hdf5"}}, "dataset.path: is missing; expected an ann-benchmarks HDF5 file"},
       {json{{"kind", "hdf5"}, {"path", "a.hdf5"}, {"metric", "l2"}},
        "dataset.metric: does not apply to kind hdf5; expected for kind hdf5 one of: kind, path, "
-       "count, queries, dim, truth_k"},
+       "count, queries, dim, truth_k, payload"},
       {json::array(), "dataset: a list is not a mapping; expected a dataset mapping"},
   };
   for (const auto& [dataset, message] : cases) {
@@ -804,6 +805,243 @@ TEST_CASE("Vector JSON is the shortest text that reads back to the same floats")
   for (int64_t q = 0; q < synthetic->query_count(); ++q) {
     round_trips(synthetic->query_json(q), synthetic->query(q));
   }
+}
+
+// --- Payloads and filters -------------------------------------------------------------------
+
+PayloadFilter Filter(const json& filter) {
+  absl::StatusOr<PayloadFilter> parsed = ParsePayloadFilter(filter, "phases[1].filter");
+  INFO(parsed.status().ToString());
+  REQUIRE(parsed.ok());
+  return *parsed;
+}
+
+std::string FilterError(const json& filter) {
+  absl::StatusOr<PayloadFilter> parsed = ParsePayloadFilter(filter, "phases[1].filter");
+  return parsed.ok() ? "(parsed)" : std::string(parsed.status().message());
+}
+
+TEST_CASE("PayloadValue is fixed per id, in 0..values-1 and evenly spread") {
+  // SplitMix64's finalizer of id + 0x9e3779b97f4a7c15, mod values (dataset.h; these values were
+  // computed apart from this code): they never change, or collections loaded earlier and the
+  // filtered ground truth would no longer agree.
+  std::vector<int64_t> first;
+  for (int64_t id = 0; id < 10; ++id) first.push_back(PayloadValue(id, 10));
+  CHECK(first == std::vector<int64_t>{5, 5, 0, 3, 8, 8, 2, 7, 2, 8});
+  CHECK(PayloadValue(123456789, 1'000'000'000) == 287755897);
+  CHECK(PayloadValue(7, 1) == 0);
+  constexpr int kValues = 10;
+  constexpr int64_t kIds = 100'000;
+  std::vector<int64_t> counts(kValues);
+  int64_t same_as_previous = 0;
+  for (int64_t id = 0; id < kIds; ++id) {
+    const int64_t v = PayloadValue(id, kValues);
+    REQUIRE(v >= 0);
+    REQUIRE(v < kValues);
+    ++counts[static_cast<size_t>(v)];
+    if (id > 0 && v == PayloadValue(id - 1, kValues)) ++same_as_previous;
+  }
+  // Each value 10% of the ids within 0.5 points (a binomial's sd here is 0.09 points).
+  for (int64_t c : counts) CHECK(std::abs(c - kIds / kValues) < kIds / 200);
+  // Not tied to the id's order (id % 10 would never repeat; a ramp would always).
+  CHECK(std::abs(same_as_previous - kIds / kValues) < kIds / 200);
+}
+
+TEST_CASE("A dataset payload is read with its field and value count, errors name them") {
+  absl::StatusOr<DatasetSpec> spec = ParseDatasetSpec(
+      json{{"count", 10}, {"dim", 4}, {"payload", {{"field", "category"}, {"values", 5}}}});
+  REQUIRE(spec.ok());
+  CHECK(spec->payload_field == "category");
+  CHECK(spec->payload_values == 5);
+  const json synthetic = {{"count", 10}, {"dim", 4}};
+  const auto with = [&](json payload) {
+    json d = synthetic;
+    d["payload"] = std::move(payload);
+    return d;
+  };
+  CHECK(ParseError(with(json{{"field", "category"}})) ==
+        "dataset.payload.values: is missing; expected the number of distinct values, "
+        "1..1000000000");
+  CHECK(ParseError(with(json{{"field", "category"}, {"values", 0}})) ==
+        "dataset.payload.values: 0 is out of range; expected the number of distinct values, "
+        "1..1000000000");
+  CHECK(ParseError(with(json{{"field", "Category"}, {"values", 3}})) ==
+        "dataset.payload.field: \"Category\" is not a field name; expected a field name of "
+        "1..64 letters, digits and _, starting with a lower-case letter");
+  CHECK(ParseError(with(json{{"field", "c"}, {"values", 3}, {"kind", "x"}})) ==
+        "dataset.payload.kind: unknown key; expected one of: field, values");
+  CHECK(ParseError(with(7)) ==
+        "dataset.payload: 7 is not a mapping; expected a mapping {field: <name>, values: "
+        "<count>}");
+}
+
+TEST_CASE("Filters parse in each form, errors name the field and what was expected") {
+  const PayloadFilter eq = Filter({{"field", "category"}, {"eq", 3}});
+  CHECK(eq.kind() == PayloadFilter::Kind::kEq);
+  CHECK(eq.Key() == "category eq 3");
+  CHECK(eq.Matches(3));
+  CHECK_FALSE(eq.Matches(4));
+  const PayloadFilter in = Filter({{"field", "category"}, {"in", {5, 1, 2}}});
+  CHECK(in.kind() == PayloadFilter::Kind::kIn);
+  CHECK(in.Key() == "category in 1,2,5");  // canonical: the order written does not matter
+  CHECK(in.Key() == Filter({{"field", "category"}, {"in", {2, 5, 1}}}).Key());
+  CHECK(in.Matches(5));
+  CHECK_FALSE(in.Matches(3));
+  const PayloadFilter range = Filter({{"field", "category"}, {"gte", 2}, {"lt", 5}});
+  CHECK(range.kind() == PayloadFilter::Kind::kRange);
+  CHECK(range.Key() == "category gte 2 lt 5");
+  CHECK(range.Matches(2));
+  CHECK(range.Matches(4));
+  CHECK_FALSE(range.Matches(5));
+  CHECK_FALSE(range.Matches(1));
+  const PayloadFilter above = Filter({{"field", "category"}, {"gt", 6}, {"lte", 8}});
+  CHECK_FALSE(above.Matches(6));
+  CHECK(above.Matches(8));
+  CHECK_FALSE(above.Matches(9));
+
+  const std::vector<std::pair<json, std::string>> cases = {
+      {json{{"field", "category"}, {"eq", "3"}},
+       "phases[1].filter.eq: \"3\" is not an integer; expected an integer payload value"},
+      {json{{"field", "category"}, {"eq", 1.5}},
+       "phases[1].filter.eq: 1.5 is not an integer; expected an integer payload value"},
+      {json{{"field", "category"}, {"in", json::array()}},
+       "phases[1].filter.in: is empty; expected a non-empty list of integer payload values"},
+      {json{{"field", "category"}, {"in", 3}},
+       "phases[1].filter.in: 3 is not a list; expected a non-empty list of integer payload "
+       "values"},
+      {json{{"field", "category"}, {"in", {1, "x"}}},
+       "phases[1].filter.in[1]: \"x\" is not an integer; expected an integer payload value"},
+      {json{{"field", "category"}, {"in", {1, 2, 1}}},
+       "phases[1].filter.in[2]: 1 is listed twice; expected distinct values"},
+      {json{{"field", "category"}, {"gt", true}},
+       "phases[1].filter.gt: true is not an integer; expected an integer payload value"},
+      {json{{"eq", 3}}, "phases[1].filter.field: is missing; expected the payload field to filter on"},
+      {json{{"field", 3}, {"eq", 3}},
+       "phases[1].filter.field: 3 is not a field name; expected the dataset's payload field "
+       "(dataset.payload.field)"},
+      {json{{"field", "category"}},
+       "phases[1].filter: has no condition; expected exactly one of: eq, in, or range bounds "
+       "(gt, gte, lt, lte)"},
+      {json{{"field", "category"}, {"eq", 1}, {"lt", 3}},
+       "phases[1].filter: has more than one kind of condition; expected exactly one of: eq, in, "
+       "or range bounds (gt, gte, lt, lte)"},
+      {json{{"field", "category"}, {"ne", 1}},
+       "phases[1].filter.ne: unknown key; expected one of: field, eq, in, gt, gte, lt, lte"},
+      {json{{"category", 1}},
+       "phases[1].filter.category: unknown key; expected one of: field, eq, in, gt, gte, lt, lte"},
+      {json("category = 1"),
+       "phases[1].filter: \"category = 1\" is not a mapping; expected a mapping {field, eq: "
+       "<int>} or {field, in: [<int>, ...]} or {field, gt/gte/lt/lte: <int>}"},
+  };
+  for (const auto& [filter, message] : cases) {
+    INFO(filter.dump());
+    CHECK(FilterError(filter) == message);
+  }
+}
+
+TEST_CASE("Filtered ground truth: the nearest among the matching vectors, known by construction") {
+  TempDir dir;
+  // A line of 200 points and a query at 0: the neighbours are the ids in increasing order, so
+  // the filtered neighbours are the matching ids in increasing order.
+  DatasetSpec spec = WriteFvecsDataset(dir, Line(200), {{-0.5f, 0}});
+  spec.truth_k = 10;
+  spec.payload_field = "category";
+  spec.payload_values = 10;
+  const std::vector<PayloadFilter> filters = {
+      Filter({{"field", "category"}, {"eq", 3}}), Filter({{"field", "category"}, {"in", {0, 9}}}),
+      Filter({{"field", "category"}, {"gte", 2}, {"lt", 5}}),
+      Filter({{"field", "category"}, {"gt", 99}})};  // matches nothing
+  absl::StatusOr<std::shared_ptr<const Dataset>> data = LoadDataset(spec, "", 2, filters);
+  REQUIRE(data.ok());
+  for (const PayloadFilter& filter : filters) {
+    INFO(filter.Key());
+    std::vector<int32_t> expected;
+    for (int32_t id = 0; id < 200 && expected.size() < 10; ++id) {
+      if (filter.Matches(PayloadValue(id, 10))) expected.push_back(id);
+    }
+    CHECK((*data)->has_truth(filter));
+    CHECK(All((*data)->truth(0, filter)) == expected);
+  }
+  CHECK((*data)->truth(0, filters[3]).empty());
+  CHECK((*data)->payload(17) == PayloadValue(17, 10));
+  CHECK((*data)->payload_field() == "category");
+  // A filter LoadDataset was not given has no truth: recall is then not judged.
+  const PayloadFilter other = Filter({{"field", "category"}, {"eq", 4}});
+  CHECK_FALSE((*data)->has_truth(other));
+  CHECK((*data)->truth(0, other).empty());
+  const json identity = (*data)->Identity();
+  CHECK(identity["payload"] == json{{"field", "category"}, {"values", 10}});
+  CHECK(identity["filtered_truth"].size() == 4);
+
+  // ExactNeighbors with an allowed mask pads rows that have fewer matches than k with -1.
+  const IntMatrix few = ExactNeighbors(Matrix({{0, 0}, {1, 0}, {2, 0}, {3, 0}}), Matrix({{0, 0}}),
+                                       3, Metric::kL2, 1, std::vector<uint8_t>{0, 1, 0, 1});
+  CHECK(few.data == std::vector<int32_t>{1, 3, -1});
+}
+
+TEST_CASE("Filters select on the dataset's payload field, or loading fails naming it") {
+  DatasetSpec spec = Synthetic(20, 4, 2, "uniform");
+  const std::vector<PayloadFilter> filters = {Filter({{"field", "category"}, {"eq", 1}})};
+  absl::StatusOr<std::shared_ptr<const Dataset>> none = LoadDataset(spec, "", 1, filters);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message() ==
+        "phases[1].filter.field: \"category\": the dataset has no payload; expected "
+        "dataset.payload {field, values}");
+  spec.payload_field = "colour";
+  spec.payload_values = 3;
+  absl::StatusOr<std::shared_ptr<const Dataset>> other = LoadDataset(spec, "", 1, filters);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().message() ==
+        "phases[1].filter.field: \"category\" is not the dataset's payload field; expected "
+        "colour");
+}
+
+TEST_CASE("Filtered ground truth is cached on disk, keyed by the filter") {
+  TempDir dir;
+  const std::string cache = dir / "cache";
+  DatasetSpec spec = Synthetic(400, 8, 6, "uniform", 5);
+  spec.truth_k = 5;
+  spec.payload_field = "category";
+  spec.payload_values = 4;
+  const std::vector<PayloadFilter> eq1 = {Filter({{"field", "category"}, {"eq", 1}})};
+  const std::vector<PayloadFilter> eq2 = {Filter({{"field", "category"}, {"eq", 2}})};
+  const auto files = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(cache)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find("-filter-") != std::string::npos) names.insert(name);
+    }
+    return names;
+  };
+  const auto source = [](const Dataset& d) {
+    return d.Identity()["filtered_truth"][0]["source"].get<std::string>();
+  };
+  auto first = LoadDataset(spec, cache, 2, eq1);
+  REQUIRE(first.ok());
+  CHECK(source(**first) == "computed");
+  const std::set<std::string> after_first = files();
+  REQUIRE(after_first.size() == 1);
+  CHECK(after_first.begin()->starts_with((*first)->content_hash() + "-cosine-5-filter-"));
+
+  // The same filter again: a hit, with the same rows.
+  auto again = LoadDataset(spec, cache, 2, eq1);
+  REQUIRE(again.ok());
+  CHECK(source(**again) == "cache");
+  for (int64_t q = 0; q < 6; ++q) {
+    CHECK(All((*again)->truth(q, eq1[0])) == All((*first)->truth(q, eq1[0])));
+  }
+  // Another filter: a miss, computed and cached under its own name.
+  auto second = LoadDataset(spec, cache, 2, eq2);
+  REQUIRE(second.ok());
+  CHECK(source(**second) == "computed");
+  CHECK(files().size() == 2);
+  CHECK(All((*second)->truth(0, eq2[0])) != All((*first)->truth(0, eq1[0])));
+  // The same filter over another value count selects other vectors: a miss too.
+  spec.payload_values = 5;
+  auto other_values = LoadDataset(spec, cache, 2, eq1);
+  REQUIRE(other_values.ok());
+  CHECK(source(**other_values) == "computed");
+  CHECK(files().size() == 3);
 }
 
 TEST_CASE("Identity records kind, parameters, counts and the content hash") {

@@ -527,7 +527,7 @@ std::vector<BadSpec> BadPhases() {
       {WithPhases("  - {name: p, op: request, ratee: 5, duration: 1s}\n"),
        "job.yaml: phases[0]: unknown key 'ratee'; expected one of: name, op, concurrency, rate, "
        "arrival, duration, requests, warmup, timeout, late_threshold, stages, targets, batch, "
-       "k, ef, read_ratio"},
+       "k, ef, read_ratio, filter"},
       {WithPhases(std::string(kRequestPhase) + "  - {name: q, op: request, rate: fast}\n"),
        "job.yaml: phases[1].rate: \"fast\" is not a number; expected requests per second"},
       {WithPhases("  - {name: p, op: request, rate: 0, duration: 1s}\n"),
@@ -664,6 +664,60 @@ TEST_CASE("override (--set) errors name the override", "[job_spec]") {
         "job.yaml: phases[1].rate: \"fast\" is not a number; expected requests per second");
   CHECK(ErrorOf(kHttpExample, {"phases[1].rat=5"})
             .starts_with("job.yaml: phases[1]: unknown key 'rat'; expected one of: name, op,"));
+}
+
+// A vector job whose dataset has a payload, with `phase` (one YAML list line) after its load.
+std::string FilteredJob(const std::string& dataset, const std::string& phase) {
+  return "name: f\n" + dataset +
+         "targets:\n  - {name: db, kind: qdrant, url: \"http://127.0.0.1:6333\"}\n"
+         "phases:\n  - {name: load, op: insert}\n" +
+         phase;
+}
+constexpr char kPayloadDataset[] =
+    "dataset: {count: 100, dim: 4, payload: {field: category, values: 10}}\n";
+
+TEST_CASE("Filtered query phases are read and checked against the dataset's payload",
+          "[job_spec]") {
+  JobSpec spec = Parse(FilteredJob(
+      kPayloadDataset, "  - {name: q, op: query, requests: 10, filter: {field: category, in: [1, 3]}}\n"));
+  REQUIRE(spec.phases[1].filter.has_value());
+  CHECK(spec.phases[1].filter->Key() == "category in 1,3");
+  CHECK(spec.phases[1].filter->path == "phases[1].filter");
+  CHECK_FALSE(spec.phases[0].filter.has_value());
+  spec = Parse(FilteredJob(kPayloadDataset,
+                           "  - {name: q, op: mixed, requests: 10, read_ratio: 0.5, "
+                           "filter: {field: category, gte: 2, lt: 4}}\n"));
+  CHECK(spec.phases[1].filter->Key() == "category gte 2 lt 4");
+
+  const std::vector<BadSpec> cases = {
+      {FilteredJob(kPayloadDataset,
+                   "  - {name: q, op: query, requests: 1, filter: {field: category, eq: three}}\n"),
+       "job.yaml: phases[1].filter.eq: \"three\" is not an integer; expected an integer payload "
+       "value"},
+      {FilteredJob(kPayloadDataset,
+                   "  - {name: q, op: query, requests: 1, filter: {field: colour, eq: 1}}\n"),
+       "job.yaml: phases[1].filter.field: \"colour\" is not the dataset's payload field; "
+       "expected category (dataset.payload.field)"},
+      {FilteredJob("dataset: {count: 100, dim: 4}\n",
+                   "  - {name: q, op: query, requests: 1, filter: {field: category, eq: 1}}\n"),
+       "job.yaml: phases[1].filter.field: \"category\": the dataset has no payload; expected "
+       "dataset.payload {field, values} naming this field"},
+      {FilteredJob("",
+                   "  - {name: q, op: query, requests: 1, filter: {field: category, eq: 1}}\n"),
+       "job.yaml: phases[1].filter.field: \"category\": the job has no dataset; expected a "
+       "dataset with a payload {field, values} to filter on"},
+      {FilteredJob(kPayloadDataset,
+                   "  - {name: d, op: delete, filter: {field: category, eq: 1}}\n"),
+       "job.yaml: phases[1].filter: is set on a delete phase; expected filter only on query or "
+       "mixed phases"},
+      {FilteredJob(kPayloadDataset, "  - {name: q, op: query, requests: 1, filter: {field: category}}\n"),
+       "job.yaml: phases[1].filter: has no condition; expected exactly one of: eq, in, or range "
+       "bounds (gt, gte, lt, lte)"},
+  };
+  for (const BadSpec& c : cases) {
+    INFO(c.text);
+    CHECK(ErrorOf(c.text) == c.message);
+  }
 }
 
 TEST_CASE("${VAR} expands from the environment in every string", "[job_spec]") {
