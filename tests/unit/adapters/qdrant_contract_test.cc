@@ -3,6 +3,7 @@
 // ContractServer plays it: every request the adapter produces is checked against the spec's
 // request schemas, and every answer the tests give is shaped as the spec's response schemas
 // (each cited as qdrant-openapi.json: <JSON path>).
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -234,13 +235,40 @@ class QdrantDouble {
       }
       if (!same) continue;
       std::vector<json> ids;
-      for (int32_t id : dataset_.truth(q)) {
+      for (int32_t id : dataset_.truth(q)) {  // every point when truth_k >= count
         if (ids.size() == body.at("limit").get<size_t>()) break;
-        if (points_.count(id)) ids.emplace_back(id);
+        if (points_.count(id) && Selected(body.value("filter", json()), id)) ids.emplace_back(id);
       }
       return Ok(QueryResponse(ids));
     }
     return Error(400, "Wrong input: a query vector the dataset does not have");
+  }
+
+  // Whether point `id` passes a components.schemas.Filter of `must` FieldConditions on its
+  // payload: match MatchValue {value} | MatchAny {any}, range Range {gt, gte, lt, lte}.
+  bool Selected(const json& filter, int64_t id) const {
+    if (filter.is_null()) return true;
+    const json payload = PayloadOf(dataset_, id);
+    for (const json& c : filter.at("must")) {
+      const std::string key = c.at("key");
+      if (!payload.contains(key)) return false;
+      const int64_t v = payload[key];
+      const json match = c.value("match", json::object());
+      const json range = c.value("range", json::object());
+      if (match.contains("value") && v != match["value"].get<int64_t>()) return false;
+      if (match.contains("any") &&
+          std::find(match["any"].begin(), match["any"].end(), json(v)) == match["any"].end()) {
+        return false;
+      }
+      const double x = static_cast<double>(v);
+      if ((range.contains("gt") && !(x > range["gt"].get<double>())) ||
+          (range.contains("gte") && !(x >= range["gte"].get<double>())) ||
+          (range.contains("lt") && !(x < range["lt"].get<double>())) ||
+          (range.contains("lte") && !(x <= range["lte"].get<double>()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   const Dataset& dataset_;
@@ -965,6 +993,47 @@ TEST_CASE("qdrant end to end: vexbench run loads, counts, searches with recall 1
              {"hnsw_config", {{"m", 16}, {"ef_construct", 64}}}});
   CHECK(requests.back().method == "DELETE");
   CHECK(requests.back().target == "/collections/e2e");
+}
+
+TEST_CASE(
+    "qdrant end to end: filtered query phases are judged against vexbench's filtered truth") {
+  QdrantDouble qdrant(WithPayload(), "e2e");  // the job's dataset: the same spec
+  const std::string dir = MakeTempDir("qdrant-e2e-filter");
+  setenv("VEXBENCH_CACHE", (dir + "/cache").c_str(), 1);
+  WriteFile(dir + "/job.yaml",
+            "name: qdrant-e2e-filter\n"
+            "dataset: {kind: synthetic, count: 50, dim: 8, queries: 5, metric: cosine, seed: 1,"
+            " payload: {field: category, values: 10}}\n"
+            "targets:\n"
+            "  - {name: qdrant, kind: qdrant, url: \"" +
+                qdrant.Url() +
+                "\", collection: e2e}\n"
+                "phases:\n"
+                "  - {name: load, op: insert, batch: 10}\n"
+                "  - {name: one, op: query, k: 5, requests: 10, filter: {field: category, eq: 3}}\n"
+                "  - {name: some, op: query, k: 5, requests: 10,"
+                " filter: {field: category, in: [1, 4, 7]}}\n"
+                "  - {name: band, op: query, k: 5, requests: 10,"
+                " filter: {field: category, gte: 2, lt: 5}}\n");
+  const RunResult run = RunVexbench({"run", dir + "/job.yaml", "--out", dir + "/out"}, dir + "/v",
+                                    std::chrono::seconds(120));
+  INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+  const json report = json::parse(ReadFile(dir + "/out/report.json"));
+  INFO(report.dump(1));
+  CHECK(run.exit_code == 0);
+  for (const std::string phase : {"one", "some", "band"}) {
+    INFO(phase);
+    const json* result = ResultOf(report, phase, "query");
+    REQUIRE(result != nullptr);
+    CHECK((*result)["requests"] == 10);
+    CHECK((*result)["errors"] == 0);
+    CHECK((*result)["errors_by_class"]["filter_violation"] == 0);
+    CHECK((*result)["recall_at_k"]["mean"] == 1.0);  // the double answers the filtered truth
+  }
+  CHECK(report["environment"]["dataset"]["filtered_truth"] ==
+        json::parse(R"([{"filter": "category eq 3", "source": "computed"},
+                        {"filter": "category gte 2 lt 5", "source": "computed"},
+                        {"filter": "category in 1,4,7", "source": "computed"}])"));
 }
 
 }  // namespace
