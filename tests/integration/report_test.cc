@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "tests/integration/support/chroma_server.h"
 #include "tests/integration/support/cluster.h"
 #include "tests/integration/support/servers.h"
 #include "tests/integration/support/subprocess.h"
@@ -273,6 +274,44 @@ TEST_CASE("resource sampling of a real nginx process reports a plausible RSS and
   }
   CHECK(e["peak_rss_bytes"] == peak);
   CHECK(busy >= 1);  // serving thousands of requests per second costs CPU
+}
+
+TEST_CASE("memory per 1,000 vectors of a real ChromaDB load phase is measured and plausible",
+          "[report][chroma][resources]") {
+  if (ChromaServer::InstallDir().empty()) {
+    WARN("SKIPPED: ChromaDB is not installed; scripts/test installs it (ensure_chroma)");
+    return;
+  }
+  ChromaServer chroma;
+  const Run run = RunJob(
+      "chroma-memory",
+      "name: chroma-memory\n"
+      "dataset: {kind: synthetic, count: 20000, dim: 128, queries: 50, metric: cosine, seed: 3}\n"
+      "targets:\n"
+      "  - {name: chroma, kind: chroma, url: \"" + chroma.Url() + "\", collection: memory,"
+      " process: {pid: " + std::to_string(chroma.pid()) + "}}\n"
+      "phases:\n"
+      "  - {name: load, op: insert, batch: 500, concurrency: 4}\n");
+  INFO(Describe(run.result));
+  REQUIRE(run.result.exit_code == 0);
+  const json& load = run.report["results"][0];
+  REQUIRE(load["op"] == "insert");
+  REQUIRE(load.contains("memory"));
+  const json& m = load["memory"];
+  INFO(m.dump());
+  CHECK(m["vectors"] == 20000);
+  CHECK(m["vectors"] == load["items"]);
+  const double before = m["rss_before_bytes"].get<double>();
+  const double after = m["rss_after_bytes"].get<double>();
+  CHECK(before > 10.0 * 1024 * 1024);  // a running ChromaDB holds more than 10 MiB
+  CHECK(after > before);               // 20,000 x 128 floats (10 MB) were loaded into it
+  CHECK(m["bytes_per_1000_vectors"].get<double>() == (after - before) * 1000.0 / 20000.0);
+  // Per 1,000 vectors of 512 bytes each: more than nothing, less than 50 MiB.
+  CHECK(m["bytes_per_1000_vectors"].get<double>() > 0);
+  CHECK(m["bytes_per_1000_vectors"].get<double>() < 50.0 * 1024 * 1024);
+  // And the md summary shows it.
+  const RunResult md = Cli({"report", run.report_file, "--format", "md"});
+  CHECK(md.out.find("| chroma | ") != std::string::npos);
 }
 
 // Chromium, or "" with the reason in `why`.
