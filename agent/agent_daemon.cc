@@ -37,9 +37,22 @@ class AgentDaemon::Session final : public ShardSink {
   void Send(v1::AgentMessage message) override {
     std::lock_guard lock(write_mu_);
     if (!broken_ && !stream_.Write(message)) broken_ = true;
+    last_sent_ = MonoClock::now();
     if (!broken_ && message.has_interval()) {
       metrics_.OnIntervalSent(message.interval(), UnixMicrosNow());
     }
+  }
+
+  // A heartbeat, unless another message went out within `period`: any message tells the
+  // controller the agent is alive, so a running agent's intervals make most heartbeats moot.
+  void HeartbeatIfQuiet(std::chrono::milliseconds period) {
+    {
+      std::lock_guard lock(write_mu_);
+      if (MonoClock::now() - last_sent_ < period) return;
+    }
+    v1::AgentMessage beat;
+    beat.mutable_heartbeat()->set_agent_unix_us(UnixMicrosNow());
+    Send(std::move(beat));
   }
 
   void OnAssign(const v1::Assign& assign) {
@@ -98,6 +111,7 @@ class AgentDaemon::Session final : public ShardSink {
   AgentMetrics& metrics_;
   std::mutex write_mu_;
   bool broken_ = false;  // guarded by write_mu_
+  MonoTime last_sent_;   // guarded by write_mu_
   std::string job_id_;
   std::unique_ptr<ShardRunner> runner_;
   std::thread shard_thread_;
@@ -175,9 +189,7 @@ void AgentDaemon::Serve(v1::AgentService::Stub& stub, bool& served) {
   std::thread heartbeat([&] {
     std::unique_lock lock(beat_mu);
     while (!beat_cv.wait_for(lock, options_.heartbeat, [&] { return over; })) {
-      v1::AgentMessage beat;
-      beat.mutable_heartbeat()->set_agent_unix_us(UnixMicrosNow());
-      session->Send(std::move(beat));
+      session->HeartbeatIfQuiet(options_.heartbeat);
     }
   });
 

@@ -1,5 +1,6 @@
 // Controller load benchmark: N simulated agents on real gRPC streams, each sending one
-// Interval per second with S series (real HdrHistogram V2 blobs) for one job; measures the
+// Interval per second with S series (real HdrHistogram V2 blobs) for one job, a heartbeat per
+// second and the pongs to the controller's pings, as real agents do; measures the
 // controller's CPU (share of one core) and RSS from /proc, and checks nothing was lost.
 //
 //   controller_load --controller 127.0.0.1:PORT --controller-pid PID [--agents 100]
@@ -70,9 +71,11 @@ void SimulatedAgent(const Args& args, int index, std::shared_ptr<grpc::Channel> 
   context.set_wait_for_ready(true);  // as a real agent, which retries until it is connected
   auto stream = stub->Connect(&context);
   std::mutex write_mu;
+  std::chrono::steady_clock::time_point last_sent;  // guarded by write_mu
   auto send = [&](const v1::AgentMessage& m) {
     std::lock_guard lock(write_mu);
     stream->Write(m);
+    last_sent = std::chrono::steady_clock::now();
   };
   v1::AgentMessage hello;
   hello.mutable_hello()->set_name("sim-" + std::to_string(index));
@@ -80,6 +83,21 @@ void SimulatedAgent(const Args& args, int index, std::shared_ptr<grpc::Channel> 
   hello.mutable_hello()->set_cores(2);
   send(hello);
   const std::string blob = ExampleBlob(index);
+  // A heartbeat each second in which nothing else was sent, as a real agent does
+  // (agent/agent_daemon.cc).
+  std::atomic<bool> over{false};
+  std::thread heartbeat([&] {
+    while (!over) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      {
+        std::lock_guard lock(write_mu);
+        if (std::chrono::steady_clock::now() - last_sent < std::chrono::seconds(1)) continue;
+      }
+      v1::AgentMessage beat;
+      beat.mutable_heartbeat()->set_agent_unix_us(UnixMicrosNow());
+      send(beat);
+    }
+  });
   std::thread shard;
   v1::ControllerMessage in;
   while (stream->Read(&in)) {
@@ -130,6 +148,8 @@ void SimulatedAgent(const Args& args, int index, std::shared_ptr<grpc::Channel> 
       });
     }
   }
+  over = true;
+  heartbeat.join();
   if (shard.joinable()) {
     shard.join();
   } else {

@@ -209,7 +209,10 @@ void Controller::Tick() {
       silent.push_back(session);
       continue;
     }
-    if (now - agent->last_ping_unix_us >= options_.ping_period.count() * 1000) {
+    // Pings measure the clock offset that a job's barrier start needs, so only agents without
+    // a job get them; a running agent's intervals and heartbeats show it is alive.
+    if (agent->job_id.empty() &&
+        now - agent->last_ping_unix_us >= options_.ping_period.count() * 1000) {
       v1::ControllerMessage ping;
       ping.mutable_ping()->set_ping_id(now);
       agent->last_ping_unix_us = now;
