@@ -71,14 +71,51 @@ absl::Status IntervalMerger::Add(const v1::Interval& interval) {
     }
     total->second.Add(totals);
     per_shard_[id][interval.shard_index()].Add(totals);
-    IntervalPoint& point = timeline_[id][interval.seq()];
+    std::map<int64_t, IntervalPoint>& timeline = timeline_[id];
+    IntervalPoint& point = timeline[interval.seq()];
     if (point.length_us == 0) {
       point.start_unix_us = interval.start_unix_us();
       point.length_us = interval.length_us();
     }
-    point.totals.Add(totals);
+    if (point.compact) Expand(point);  // a shard late by more than kOpenIntervals: rare
+    point.open.Add(totals);
+    // Compact what fell out of the open window, and a late point again.
+    int64_t& open_from = open_from_[id];
+    const int64_t new_open_from = timeline.rbegin()->first - kOpenIntervals + 1;
+    for (auto it = timeline.lower_bound(open_from);
+         it != timeline.end() && it->first < new_open_from; ++it) {
+      Compact(it->second);
+    }
+    open_from = std::max(open_from, new_open_from);
+    if (interval.seq() < open_from) Compact(point);
   }
   return absl::OkStatus();
+}
+
+void IntervalMerger::Compact(IntervalPoint& point) {
+  if (point.compact) return;
+  point.latency_v2 = EncodeV2Compressed(point.open.latency);
+  point.wait_v2 = point.open.open_loop ? EncodeV2Compressed(point.open.wait) : std::string();
+  point.open.latency = Histogram();
+  point.open.wait = Histogram();
+  point.compact = true;
+}
+
+void IntervalMerger::Expand(IntervalPoint& point) {
+  point.open = point.Totals();
+  point.compact = false;
+  point.latency_v2.clear();
+  point.wait_v2.clear();
+}
+
+SeriesTotals IntervalPoint::Totals() const {
+  SeriesTotals t = open;
+  if (compact) {
+    // Blobs this process encoded: they decode.
+    (void)DecodeV2Into(latency_v2, t.latency);
+    if (!wait_v2.empty()) (void)DecodeV2Into(wait_v2, t.wait);
+  }
+  return t;
 }
 
 void IntervalMerger::AddPhaseEnd(const v1::PhaseEnd& phase_end) {

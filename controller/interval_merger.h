@@ -37,12 +37,27 @@ struct SeriesTotals {
   void Add(const SeriesTotals& other);
 };
 
-// One reporting interval of one series, merged over shards.
+// One reporting interval of one series, merged over shards. The newest kOpenIntervals points
+// of a series hold histograms; older ones keep theirs as compressed V2 blobs (a few KB instead
+// of tens of KB each), so that a long job's timeline stays small. Totals() gives either.
 struct IntervalPoint {
   int64_t start_unix_us = 0;
   int64_t length_us = 0;
-  SeriesTotals totals;
+  // The counts, exact either way (V2 encoding is lossless).
+  SeriesTotals Totals() const;
+  const SeriesCounters& counters() const { return open.counters; }
+
+  // The merger's state: `open` holds everything until the point is compact; then its
+  // histograms are empty and the blobs hold them.
+  SeriesTotals open;
+  bool compact = false;
+  std::string latency_v2;
+  std::string wait_v2;  // empty when not open loop
 };
+
+// How many of a series' newest intervals stay uncompressed (late shards merge into them
+// cheaply; older ones are decoded, merged and encoded again).
+inline constexpr int64_t kOpenIntervals = 4;
 
 // The measured window of a phase on one shard (from PhaseEnd).
 struct PhaseWindow {
@@ -77,12 +92,16 @@ class IntervalMerger {
   }
 
  private:
+  static void Compact(IntervalPoint& point);
+  static void Expand(IntervalPoint& point);
+
   std::vector<std::pair<SeriesId, SeriesTotals>> decoded_;  // reused by Add()
   size_t last_added_ = 0;
   std::vector<SeriesId> order_;
   std::map<SeriesId, SeriesTotals> totals_;
   std::map<SeriesId, std::map<int, SeriesTotals>> per_shard_;
   std::map<SeriesId, std::map<int64_t, IntervalPoint>> timeline_;
+  std::map<SeriesId, int64_t> open_from_;  // per series: points below this seq are compact
   std::map<std::string, std::map<int, PhaseWindow>> windows_;
 };
 

@@ -157,9 +157,9 @@ IntervalProgress JobExecution::LatestProgress() {
     const auto& timeline = merger_.Timeline(id);
     auto it = timeline.find(seq);
     if (it == timeline.end()) continue;
-    merged.Merge(it->second.totals.latency);
-    p.requests += it->second.totals.counters.requests;
-    p.errors += it->second.totals.counters.errors;
+    merged.Merge(it->second.Totals().latency);
+    p.requests += it->second.counters().requests;
+    p.errors += it->second.counters().errors;
     p.phase = id.phase;
     p.interval_start_unix_us = it->second.start_unix_us;
     p.seconds = static_cast<double>(it->second.length_us) / 1e6;
@@ -191,9 +191,9 @@ std::map<std::string, IntervalProgress> JobExecution::LatestProgressByTarget() {
     auto it = timeline.find(seq);
     if (it == timeline.end()) continue;
     IntervalProgress& p = out[id.target];
-    latency[id.target].Merge(it->second.totals.latency);
-    p.requests += it->second.totals.counters.requests;
-    p.errors += it->second.totals.counters.errors;
+    latency[id.target].Merge(it->second.Totals().latency);
+    p.requests += it->second.counters().requests;
+    p.errors += it->second.counters().errors;
     p.phase = id.phase;
     p.interval_start_unix_us = it->second.start_unix_us;
     p.seconds = static_cast<double>(it->second.length_us) / 1e6;

@@ -104,11 +104,12 @@ void AddTimeline(const std::map<int64_t, IntervalPoint>& timeline, int64_t job_s
   for (const auto& [seq, point] : timeline) {
     const double t_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6;
     const double length_s = static_cast<double>(point.length_us) / 1e6;
-    const SeriesCounters& c = point.totals.counters;
+    const SeriesTotals totals = point.Totals();
+    const SeriesCounters& c = totals.counters;
     rows.push_back({t_s, c.requests, c.errors,
                     length_s > 0 ? static_cast<double>(c.requests) / length_s : 0.0,
-                    Ms(point.totals.latency.ValueAtPercentile(99))});
-    hdr.push_back({t_s, length_s, Base64Histogram(point.totals.latency)});
+                    Ms(totals.latency.ValueAtPercentile(99))});
+    hdr.push_back({t_s, length_s, Base64Histogram(totals.latency)});
   }
   result["timeline"] = std::move(rows);
   result["timeline_hdr"] = std::move(hdr);
@@ -320,7 +321,7 @@ std::vector<std::pair<std::string, std::string>> RenderReportFiles(
     for (const auto& [seq, point] : merger.Timeline(id)) {
       writer.WriteInterval({.start_s = static_cast<double>(point.start_unix_us - job_start_unix_us) / 1e6,
                             .length_s = static_cast<double>(point.length_us) / 1e6,
-                            .histogram = point.totals.latency});
+                            .histogram = point.Totals().latency});
     }
     files.emplace_back(base + ".hlog", out.str());
     if (agents.size() < 2) continue;

@@ -1,6 +1,7 @@
 #include "controller/interval_merger.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
 
 #include "agent/series_recorder.h"
@@ -70,13 +71,37 @@ TEST_CASE("merged totals equal the histogram of all samples, bucket for bucket")
     shard_requests += t.counters.requests;
   }
   for (const auto& [seq, point] : merger.Timeline(id)) {
-    timeline.Merge(point.totals.latency);
+    timeline.Merge(point.Totals().latency);
     CHECK(point.length_us == 1'000'000);
   }
   CHECK(merger.Timeline(id).size() == 4);
   CHECK(shards.SameCounts(all));
   CHECK(timeline.SameCounts(all));
   CHECK(shard_requests == requests);
+}
+
+TEST_CASE("old timeline points are kept compressed, exact, and a late shard still merges") {
+  // Shard 0 sends 12 intervals; shard 1 sends the same 12 after all of shard 0's, so each of its
+  // intervals lands on a point that is already compressed.
+  IntervalMerger merger;
+  std::map<int64_t, Histogram> expected;
+  for (int shard = 0; shard < 2; ++shard) {
+    for (int64_t seq = 0; seq < 12; ++seq) {
+      const auto sample = Sample(shard * 1000 + seq, 500);
+      for (int64_t v : sample) expected[seq].Record(v);
+      REQUIRE(merger.Add(MakeInterval(shard, seq, sample, 1)).ok());
+    }
+  }
+  const auto& timeline = merger.Timeline(SeriesId{"web", "p", "request"});
+  REQUIRE(timeline.size() == 12);
+  for (const auto& [seq, point] : timeline) {
+    INFO("seq " << seq);
+    CHECK(point.compact == (seq < 12 - kOpenIntervals));
+    const SeriesTotals totals = point.Totals();
+    CHECK(totals.latency.SameCounts(expected[seq]));
+    CHECK(point.counters().requests == 2 * 501);
+    CHECK(point.counters().errors == 2);
+  }
 }
 
 TEST_CASE("an interval with a corrupt histogram is refused whole") {
