@@ -53,8 +53,13 @@
     var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / n)));
     var err = (hi - lo) / n / step;
     if (err >= 7.5) step *= 10; else if (err >= 3.5) step *= 5; else if (err >= 1.5) step *= 2;
+    // From the first multiple of step at or above lo to the first at or above hi, so that the
+    // top tick (the axis' top) is never below the highest value.
     var out = [];
-    for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v);
+    for (var v = Math.ceil(lo / step) * step; ; v += step) {
+      out.push(v);
+      if (v >= hi - step * 1e-9) break;
+    }
     return out;
   }
   function frame(container, kind, opts) {
@@ -162,7 +167,8 @@
     var yt = ticks(0, yHi * 1.05 || 1, 5);
     var yTop = yt[yt.length - 1] || 1;
     var ys = function (v) { return H - M.bottom - v / yTop * (H - M.top - M.bottom); };
-    var xt = ticks(xLo, xHi, 8).map(function (v) { return {v: v, label: fmt(v)}; });
+    var xt = ticks(xLo, xHi, 8).filter(function (v) { return v <= xHi; })
+        .map(function (v) { return {v: v, label: fmt(v)}; });
     axes(svg, xs, ys, xt, yt, opts);
     series.forEach(function (s, i) {
       var pts = s.points.map(function (p) { return {x: xs(p[0]), y: ys(p[1]), t: p[0], v: p[1]}; });
