@@ -23,6 +23,8 @@
 //                                   "results": [{target, phase, op, throughput_rps, p99_ms,
 //                                   recall}] of its job's report], newest first (default 50)}
 //   GET  /api/session               {"token_required": bool, "authorized": bool} (no token needed)
+//   GET  /metrics                   Prometheus text exposition (common/metrics.h); needs the token
+//                                   like /api when the controller has one
 //
 // Auth: with a token, every /api request needs "Authorization: Bearer TOKEN" or the session
 // cookie `vexbench_session` that POST /login sets (HttpOnly, SameSite=Strict, Path=/; its value
