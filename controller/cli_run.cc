@@ -74,6 +74,12 @@ int RunJobCommand(const RunOptions& options) {
               << "\n";
     return kExitFailed;
   }
+  if (options.check) {
+    std::cout << options.job_file << ": valid (job " << spec->name << ", "
+              << spec->targets.size() << " target(s), " << spec->phases.size() << " phase(s), "
+              << thresholds->size() << " threshold(s))\n";
+    return kExitOk;
+  }
   // The agent side reads the spec from its wire form, as a remote agent would.
   auto agent_spec = ParseJobSpec(spec->document.dump(), options.job_file);
   if (!agent_spec.ok()) {

@@ -15,6 +15,7 @@ struct RunOptions {
   std::vector<std::string> overrides;
   int threads = 0;  // 0: one per core
   bool quiet = false;  // no live lines
+  bool check = false;  // validate the spec (every field, every adapter's options) and stop
 };
 
 // Returns the process exit code (controller/job_execution.h ExitCode).

@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "Engine threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--quiet", run.quiet, "No live line each interval");
+  run_cmd->add_flag("--check", run.check,
+                    "Only validate the spec (every field and each target's options) and exit: 0 "
+                    "valid, 2 not");
   run_cmd->footer(kExitCodes);
 
   vexbench::ControllerCommandOptions controller;

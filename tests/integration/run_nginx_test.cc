@@ -329,5 +329,32 @@ TEST_CASE("SIGINT stops a run early and keeps what was measured", "[run]") {
   CHECK(report["results"][0]["requests"].get<int64_t>() > 0);
 }
 
+TEST_CASE("every example job validates with run --check, and a bad one names its field",
+          "[run]") {
+  // The examples are what users start from: each must pass the same validation as a real run
+  // (every field, every target's adapter options), without touching any server.
+  setenv("VEXFS_API_KEY", "example-key", 1);
+  const std::string dir = MakeTempDir("check");
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(VEXBENCH_SOURCE_DIR "/examples")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    const RunResult r = RunVexbench({"run", "--check", entry.path().string()}, dir + "/check");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(": valid (job ") != std::string::npos);
+    ++checked;
+  }
+  CHECK(checked >= 8);  // http, chroma, demo, qdrant, weaviate, vexfs, fs, compare
+
+  WriteFile(dir + "/bad.yaml", "name: bad\n"
+                               "targets: [{name: web, kind: http, url: \"http://127.0.0.1:9/\"}]\n"
+                               "phases: [{name: p, op: request, concurrency: -1, duration: 1s}]\n");
+  const RunResult bad = RunVexbench({"run", "--check", dir + "/bad.yaml"}, dir + "/bad");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("phases[0].concurrency") != std::string::npos);
+  CHECK(bad.out.empty());
+}
+
 }  // namespace
 }  // namespace vexbench::testing
