@@ -122,6 +122,8 @@ json Timelines(const json& report, const std::vector<std::string>& targets) {
     json rps_points = json::array(), p99_points = json::array();
     for (const auto& [t, p] : points) {
       rps_points.push_back({t, p.length_s > 0 ? static_cast<double>(p.requests) / p.length_s : 0.0});
+      // An interval without a successful operation has no p99 (not 0): no point.
+      if (p.merged ? p.latency.TotalCount() == 0 : p.requests == 0) continue;
       p99_points.push_back(
           {t, p.merged ? static_cast<double>(p.latency.ValueAtPercentile(99)) / 1000.0
                        : p.p99_fallback});

@@ -79,7 +79,9 @@
     xTicks.forEach(function (t) {
       var x = xs(t.v);
       el('line', {x1: x, x2: x, y1: M.top, y2: H - M.bottom, stroke: '#e4e4e4'}, g);
-      text(g, x, H - M.bottom + 14, t.label, {'text-anchor': 'middle'});
+      // A label at the right edge ends there instead of running off the chart.
+      var anchor = x > W - M.right - 24 ? 'end' : 'middle';
+      text(g, anchor === 'end' ? W - 2 : x, H - M.bottom + 14, t.label, {'text-anchor': anchor});
     });
     el('rect', {x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom,
                 fill: 'none', stroke: '#999'}, g);

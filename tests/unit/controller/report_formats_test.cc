@@ -250,5 +250,23 @@ TEST_CASE("bad input to the report formats is an error naming the flag", "[repor
   CHECK(csv.status().message().find("\"results\" array") != absl::string_view::npos);
 }
 
+TEST_CASE("an interval without a successful operation has no p99 point in the HTML") {
+  json report = GoldenReport();
+  json& result = report["results"][0];
+  REQUIRE(result["timeline"].is_array());
+  // A last, nearly empty interval, as the final drain of a phase can be.
+  result["timeline"].push_back({123.25, 0, 0, 0.0, 0.0});
+  result["timeline_hdr"].push_back({123.25, 0.5, absl::Base64Escape(EncodeV2Compressed(Histogram()))});
+  absl::StatusOr<std::string> html = ReportToHtml(report, "");
+  REQUIRE(html.ok());
+  const size_t p99 = html->find("\"p99\":");
+  const size_t rps = html->find("\"rps\":");
+  REQUIRE(p99 != std::string::npos);
+  REQUIRE(rps != std::string::npos);
+  REQUIRE(p99 < rps);
+  CHECK(html->substr(p99, rps - p99).find("123.25") == std::string::npos);  // no p99 of 0
+  CHECK(html->find("123.25", rps) != std::string::npos);                    // its rate of 0
+}
+
 }  // namespace
 }  // namespace vexbench
