@@ -631,4 +631,20 @@ absl::StatusOr<JobSpec> LoadJobSpec(const std::string& path,
   return ParseJobSpec(text.str(), path, overrides);
 }
 
+double PlannedSeconds(const JobSpec& spec) {
+  double total = 0;
+  for (const PhaseSpec& p : spec.phases) {
+    Duration d = p.warmup;
+    if (p.duration) {
+      d += *p.duration;
+    } else if (!p.stages.empty()) {
+      for (const StageSpec& s : p.stages) d += s.duration;
+    } else {
+      return 0;
+    }
+    total += std::chrono::duration<double>(d).count();
+  }
+  return total;
+}
+
 }  // namespace vexbench

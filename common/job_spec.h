@@ -121,6 +121,10 @@ absl::StatusOr<JobSpec> ParseJobSpec(std::string_view text, std::string_view sou
 absl::StatusOr<JobSpec> LoadJobSpec(const std::string& path,
                                     const std::vector<std::string>& overrides = {});
 
+// The seconds a job is planned to take: warm-up plus duration (or stages) of every phase; 0 when
+// a phase ends by count (an insert, or `requests`), whose length is not known in advance.
+double PlannedSeconds(const JobSpec& spec);
+
 }  // namespace vexbench
 
 #endif  // VEXBENCH_COMMON_JOB_SPEC_H_

@@ -35,23 +35,6 @@ class LocalSink final : public ShardSink {
   const int shard_;
 };
 
-// Warm-up plus duration (or stages) of every phase; 0 when a phase ends by count.
-double PlannedSeconds(const JobSpec& spec) {
-  double total = 0;
-  for (const PhaseSpec& p : spec.phases) {
-    Duration d = p.warmup;
-    if (p.duration) {
-      d += *p.duration;
-    } else if (!p.stages.empty()) {
-      for (const StageSpec& s : p.stages) d += s.duration;
-    } else {
-      return 0;
-    }
-    total += std::chrono::duration<double>(d).count();
-  }
-  return total;
-}
-
 std::string DefaultOutDir(const std::string& job_name, int64_t now_us) {
   std::string stamp = FormatUnixMicrosIso8601(now_us).substr(0, 19);  // 2026-11-24T07:22:03
   for (char& c : stamp) {

@@ -10,12 +10,6 @@
 namespace vexbench {
 namespace {
 
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(s.code())),
-                      std::string(s.message()));
-}
-
 std::string MetadataValue(const grpc::ServerContextBase* context, const std::string& key) {
   const auto& md = context->client_metadata();
   auto it = md.find(key);
@@ -176,12 +170,22 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* AgentServiceIm
   return new AgentStream(context, controller_, join_token_);
 }
 
-grpc::Status ControlServiceImpl::Authorize(const grpc::ServerContext* context) const {
-  if (token_.empty() || MetadataValue(context, kAuthorizationHeader) == "Bearer " + token_) {
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(s.code())),
+                      std::string(s.message()));
+}
+
+grpc::Status CheckBearerToken(const grpc::ServerContextBase* context, const std::string& token) {
+  if (token.empty() || MetadataValue(context, kAuthorizationHeader) == "Bearer " + token) {
     return grpc::Status::OK;
   }
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                       "wrong or missing bearer token; pass --token or set VEXBENCH_TOKEN");
+}
+
+grpc::Status ControlServiceImpl::Authorize(const grpc::ServerContext* context) const {
+  return CheckBearerToken(context, token_);
 }
 
 grpc::Status ControlServiceImpl::SubmitJob(grpc::ServerContext* context,

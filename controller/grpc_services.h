@@ -11,6 +11,12 @@
 
 namespace vexbench {
 
+// absl::Status -> grpc::Status with the same code and message.
+grpc::Status ToGrpc(const absl::Status& s);
+// OK when `token` is empty or the call carries "authorization: Bearer <token>"; otherwise
+// UNAUTHENTICATED, saying how to pass it. Every CLI-facing service checks calls with this.
+grpc::Status CheckBearerToken(const grpc::ServerContextBase* context, const std::string& token);
+
 // Agents' streams run on gRPC's callback API (no thread per agent).
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:

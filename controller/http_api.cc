@@ -185,23 +185,6 @@ nlohmann::json IntervalJson(const IntervalProgress& p) {
           {"p99_ms", Ms(p.p99_us)}};
 }
 
-// Warm-up plus duration (or stages) of every phase; 0 when a phase ends by count.
-double PlannedSeconds(const JobSpec& spec) {
-  double total = 0;
-  for (const PhaseSpec& p : spec.phases) {
-    Duration d = p.warmup;
-    if (p.duration) {
-      d += *p.duration;
-    } else if (!p.stages.empty()) {
-      for (const StageSpec& s : p.stages) d += s.duration;
-    } else {
-      return 0;
-    }
-    total += std::chrono::duration<double>(d).count();
-  }
-  return total;
-}
-
 }  // namespace
 
 struct HttpApiServer::Impl {

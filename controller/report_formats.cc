@@ -25,16 +25,6 @@ absl::Status CheckReport(const json& report) {
   return absl::OkStatus();
 }
 
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  return object.is_object() && object.contains(key) ? object[key] : kNull;
-}
-
-std::string Str(const json& object, const char* key) {
-  const json& v = Member(object, key);
-  return v.is_string() ? v.get<std::string>() : (v.is_null() ? "" : v.dump());
-}
-
 // Markdown table cell: pipes escaped, newlines flattened.
 std::string Cell(std::string s) {
   std::string out;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/hdr_codec.h"
 #include "controller/assets/assets.h"
+#include "controller/junit_xml.h"
 #include "controller/report_formats.h"
 #include "controller/report_summary.h"
 
@@ -16,29 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  return object.is_object() && object.contains(key) ? object[key] : kNull;
-}
-
-std::string Str(const json& object, const char* key) {
-  const json& v = Member(object, key);
-  return v.is_string() ? v.get<std::string>() : (v.is_null() ? "" : v.dump());
-}
-
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// Text and attribute values: the XML escaping of junit_xml.h serves HTML as well.
+std::string Html(std::string_view s) { return XmlEscape(s); }
 
 // JSON placed inside <script>: ASCII only, and no "</" that could end the script element.
 std::string ScriptJson(const json& value) {

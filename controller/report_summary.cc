@@ -7,6 +7,16 @@
 #include "absl/strings/str_join.h"
 
 namespace vexbench {
+
+const nlohmann::json& Member(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kNull;
+  return object.is_object() && object.contains(key) ? object[key] : kNull;
+}
+
+std::string Str(const nlohmann::json& object, const char* key) {
+  const nlohmann::json& v = Member(object, key);
+  return v.is_string() ? v.get<std::string>() : (v.is_null() ? "" : v.dump());
+}
 namespace {
 
 using nlohmann::json;

@@ -18,6 +18,12 @@
 
 namespace vexbench {
 
+// Reading report.json leniently, as every rendering does (a missing or mistyped field reads as
+// absent): `object[key]`, or null when `object` is not an object or has no `key`.
+const nlohmann::json& Member(const nlohmann::json& object, const char* key);
+// `object[key]` as text: a string as it is, "" when absent or null, any other value as JSON.
+std::string Str(const nlohmann::json& object, const char* key);
+
 // One target's headline numbers. Which results they come from:
 //   insert_*    the target's first result of op `insert` (report order)
 //   latency_*   the target's first result of op `query`; without one, of op `request`;

@@ -3,19 +3,10 @@
 #include <utility>
 
 #include "common/job_spec.h"
-#include "common/transport_security.h"
+#include "controller/grpc_services.h"
 #include "controller/job_validation.h"
 
 namespace vexbench {
-namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(s.code())),
-                      std::string(s.message()));
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> ControllerJobLauncher::Submit(const StoredSchedule& schedule) {
   return controller_.Submit(schedule.spec_json, schedule.agents, schedule.selector);
@@ -37,15 +28,7 @@ absl::StatusOr<JobLauncher::JobStatus> ControllerJobLauncher::Status(const std::
 }
 
 grpc::Status ScheduleServiceImpl::Authorize(const grpc::ServerContext* context) const {
-  if (token_.empty()) return grpc::Status::OK;
-  const auto& md = context->client_metadata();
-  const auto it = md.find(kAuthorizationHeader);
-  if (it != md.end() &&
-      std::string(it->second.data(), it->second.size()) == "Bearer " + token_) {
-    return grpc::Status::OK;
-  }
-  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                      "wrong or missing bearer token; pass --token or set VEXBENCH_TOKEN");
+  return CheckBearerToken(context, token_);
 }
 
 grpc::Status ScheduleServiceImpl::AddSchedule(grpc::ServerContext* context,
