@@ -89,7 +89,7 @@ class ChromaSource final : public OperationSource {
         headers_(std::move(headers)),
         batch_(std::max(1, std::min(phase.batch.value_or(100), max_batch))),
         k_(phase.k.value_or(10)),
-        filter_(phase.filter),
+        filter_(dataset_, phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
@@ -124,7 +124,7 @@ class ChromaSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_);
     return v;
   }
 
@@ -200,7 +200,7 @@ class ChromaSource final : public OperationSource {
   const std::string headers_;
   const int batch_;
   const int k_;
-  const std::optional<PayloadFilter> filter_;  // the phase's
+  const PhaseFilter filter_;  // the phase's, its ground truth resolved once
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_tail_;  // after the query vector: n_results, where, include

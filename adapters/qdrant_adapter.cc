@@ -120,7 +120,7 @@ class QdrantSource final : public OperationSource {
         frame_(frame),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
-        filter_(phase.filter),
+        filter_(dataset_, phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
@@ -169,7 +169,7 @@ class QdrantSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_);
     return v;
   }
 
@@ -236,7 +236,7 @@ class QdrantSource final : public OperationSource {
   const RequestFrame frame_;
   const int batch_;
   const int k_;
-  const std::optional<PayloadFilter> filter_;  // the phase's
+  const PhaseFilter filter_;  // the phase's, its ground truth resolved once
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_tail_;

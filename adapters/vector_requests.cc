@@ -42,6 +42,27 @@ std::pair<int64_t, int64_t> SliceRange(int64_t count, const SourceSlice& slice) 
   return split(shard.first, shard.second, slice.thread_count, slice.thread_index);
 }
 
+namespace {
+
+void JudgeFiltered(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
+                   Verdict& verdict, const PayloadFilter& filter,
+                   const Dataset::FilteredRows& rows) {
+  for (int64_t id : found) {
+    if (id < 0 || id >= dataset.count() || !filter.Matches(dataset.payload(id))) {
+      verdict.error = ErrorClass::kFilterViolation;
+      break;
+    }
+  }
+  if (!rows.computed()) return;  // loaded without it: recall is not judged
+  const std::span<const int32_t> truth = rows.row(q);
+  const int kk = static_cast<int>(std::min<size_t>(static_cast<size_t>(k), truth.size()));
+  verdict.recall_k = kk;
+  verdict.recall_hits =
+      kk == 0 ? 0 : static_cast<int32_t>(std::lround(RecallAtK(found, truth, kk) * kk));
+}
+
+}  // namespace
+
 void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
                  Verdict& verdict, const PayloadFilter* filter) {
   if (filter == nullptr) {
@@ -51,18 +72,16 @@ void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> fou
         static_cast<int32_t>(std::lround(RecallAtK(found, dataset.truth(q), kk) * kk));
     return;
   }
-  for (int64_t id : found) {
-    if (id < 0 || id >= dataset.count() || !filter->Matches(dataset.payload(id))) {
-      verdict.error = ErrorClass::kFilterViolation;
-      break;
-    }
+  JudgeFiltered(dataset, q, found, k, verdict, *filter, dataset.FilterTruth(*filter));
+}
+
+void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
+                 Verdict& verdict, const PhaseFilter& filter) {
+  if (!filter) {
+    JudgeRecall(dataset, q, found, k, verdict, nullptr);
+    return;
   }
-  if (!dataset.has_truth(*filter)) return;  // loaded without it: recall is not judged
-  const std::span<const int32_t> truth = dataset.truth(q, *filter);
-  const int kk = static_cast<int>(std::min<size_t>(static_cast<size_t>(k), truth.size()));
-  verdict.recall_k = kk;
-  verdict.recall_hits =
-      kk == 0 ? 0 : static_cast<int32_t>(std::lround(RecallAtK(found, truth, kk) * kk));
+  JudgeFiltered(dataset, q, found, k, verdict, *filter, filter.truth());
 }
 
 void AppendPayload(std::string& out, const Dataset& dataset, int64_t i) {

@@ -55,6 +55,27 @@ class ReadWriteMix {
 void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
                  Verdict& verdict, const PayloadFilter* filter = nullptr);
 
+// The phase's filter with its ground truth resolved once, for judging every answer of the phase
+// without a lookup. Adapters make one when the phase starts.
+class PhaseFilter {
+ public:
+  PhaseFilter(const Dataset& dataset, const std::optional<PayloadFilter>& filter)
+      : filter_(filter),
+        truth_(filter ? dataset.FilterTruth(*filter) : Dataset::FilteredRows()) {}
+  explicit operator bool() const { return filter_.has_value(); }
+  const PayloadFilter& operator*() const { return *filter_; }
+  const PayloadFilter* operator->() const { return &*filter_; }
+  const Dataset::FilteredRows& truth() const { return truth_; }
+
+ private:
+  std::optional<PayloadFilter> filter_;
+  Dataset::FilteredRows truth_;
+};
+
+// JudgeRecall for a phase that may have a filter: the same verdict, no per-answer lookup.
+void JudgeRecall(const Dataset& dataset, int64_t q, std::span<const int64_t> found, int k,
+                 Verdict& verdict, const PhaseFilter& filter);
+
 // Appends base vector i's payload as a JSON object, {"<field>":<value>}; "{}" when the dataset
 // has no payload.
 void AppendPayload(std::string& out, const Dataset& dataset, int64_t i);

@@ -289,7 +289,7 @@ class VexfsSource final : public OperationSource {
         encoder_(wire.dialect, dataset),
         batch_(std::max(1, phase.batch.value_or(100))),
         k_(phase.k.value_or(10)),
-        filter_(phase.filter),
+        filter_(dataset_, phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
@@ -320,7 +320,7 @@ class VexfsSource final : public OperationSource {
       v.error = ErrorClass::kParse;
       return v;
     }
-    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_ ? &*filter_ : nullptr);
+    JudgeRecall(dataset_, static_cast<int64_t>(tag), ids_, k_, v, filter_);
     return v;
   }
 
@@ -359,7 +359,7 @@ class VexfsSource final : public OperationSource {
   const InsertBody encoder_;
   const int batch_;
   const int k_;
-  const std::optional<PayloadFilter> filter_;  // the phase's
+  const PhaseFilter filter_;  // the phase's, its ground truth resolved once
   std::string filter_member_;                  // its JSON for the query body ("" = none)
   ReadWriteMix mix_;
   std::vector<std::string> ops_;

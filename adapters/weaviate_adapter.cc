@@ -227,7 +227,7 @@ class WeaviateSource final : public OperationSource {
         batch_(std::max(1, std::min(phase.batch.value_or(100),
                                     phase.op == "delete" ? kMaxDeleteBatch : 1 << 30))),
         k_(phase.k.value_or(10)),
-        filter_(phase.filter),
+        filter_(dataset_, phase.filter),
         mix_(phase) {
     std::tie(cursor_, end_) = SliceRange(dataset.count(), slice);
     begin_ = cursor_;
@@ -295,7 +295,7 @@ class WeaviateSource final : public OperationSource {
   void JudgeQuery(int64_t q, std::string_view body, Verdict& v) {
     switch (ParseQueryAnswer(parser_, padded_, body, wire_.class_name, ids_)) {
       case QueryAnswer::kIds:
-        JudgeRecall(dataset_, q, ids_, k_, v, filter_ ? &*filter_ : nullptr);
+        JudgeRecall(dataset_, q, ids_, k_, v, filter_);
         return;
       case QueryAnswer::kGraphQLErrors:
         v.error = ErrorClass::kOther;
@@ -364,7 +364,7 @@ class WeaviateSource final : public OperationSource {
   const std::string graphql_path_;
   const int batch_;
   const int k_;
-  const std::optional<PayloadFilter> filter_;  // the phase's
+  const PhaseFilter filter_;  // the phase's, its ground truth resolved once
   ReadWriteMix mix_;
   std::vector<std::string> ops_;
   std::string query_head_, query_tail_;

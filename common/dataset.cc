@@ -588,16 +588,27 @@ std::span<const float> Dataset::query(int64_t q) const {
 std::span<const int32_t> Dataset::truth(int64_t q) const {
   return {truth_.data() + q * truth_k_, static_cast<size_t>(truth_k_)};
 }
-std::span<const int32_t> Dataset::truth(int64_t q, const PayloadFilter& filter) const {
+Dataset::FilteredRows Dataset::FilterTruth(const PayloadFilter& filter) const {
+  FilteredRows rows;
   auto it = filtered_truth_.find(filter.Key());
-  if (it == filtered_truth_.end()) return {};
-  const int32_t* row = it->second.ids.data() + q * truth_k_;
+  if (it != filtered_truth_.end()) {
+    rows.ids_ = it->second.ids.data();
+    rows.k_ = truth_k_;
+  }
+  return rows;
+}
+std::span<const int32_t> Dataset::FilteredRows::row(int64_t q) const {
+  const int32_t* row = ids_ + q * k_;
   size_t n = 0;
-  while (n < static_cast<size_t>(truth_k_) && row[n] >= 0) ++n;
+  while (n < static_cast<size_t>(k_) && row[n] >= 0) ++n;
   return {row, n};
 }
+std::span<const int32_t> Dataset::truth(int64_t q, const PayloadFilter& filter) const {
+  const FilteredRows rows = FilterTruth(filter);
+  return rows.computed() ? rows.row(q) : std::span<const int32_t>();
+}
 bool Dataset::has_truth(const PayloadFilter& filter) const {
-  return filtered_truth_.find(filter.Key()) != filtered_truth_.end();
+  return FilterTruth(filter).computed();
 }
 std::string_view Dataset::vector_json(int64_t i) const {
   return std::string_view(vector_text_)

@@ -110,6 +110,23 @@ class Dataset {
   // Whether LoadDataset computed the ground truth of `filter`.
   bool has_truth(const PayloadFilter& filter) const;
 
+  // The ground truth of one filter, looked up once (FilterTruth()) so that judging each answer
+  // needs no lookup: adapters resolve it when a phase starts. Empty (computed() false) when
+  // LoadDataset was not given the filter. Valid while the Dataset lives.
+  class FilteredRows {
+   public:
+    bool computed() const { return ids_ != nullptr; }
+    // Query q's ids among the vectors the filter selects, nearest first (fewer than truth_k()
+    // when fewer match). REQUIRES: computed().
+    std::span<const int32_t> row(int64_t q) const;
+
+   private:
+    friend class Dataset;
+    const int32_t* ids_ = nullptr;
+    int k_ = 0;
+  };
+  FilteredRows FilterTruth(const PayloadFilter& filter) const;
+
   // The payload field ("" = none) and base vector i's value of it.
   const std::string& payload_field() const { return spec_.payload_field; }
   int64_t payload(int64_t i) const { return PayloadValue(i, spec_.payload_values); }
