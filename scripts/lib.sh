@@ -13,7 +13,7 @@ VEXBENCH_PACKAGES=(
   nlohmann-json3-dev zlib1g-dev libcli11-dev libsimdjson-dev libbenchmark-dev libsqlite3-dev
   libssl-dev libhdf5-dev prometheus-cpp-dev
   nginx-light wrk time default-jdk-headless libhdrhistogram-java bindfs fuse3 iproute2 procps openssl
-  chromium chromium-driver tzdata
+  chromium chromium-driver tzdata systemd
 )
 
 ensure_packages() {
