@@ -19,31 +19,13 @@
 #include <vector>
 
 #include "hdf5.h"
+#include "tests/unit/support/temp_dir.h"
 
 namespace vexbench {
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vexbench-dataset-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Writes rows as a .vecs file: an int32 dimension, then the values, per row.
 template <typename T>

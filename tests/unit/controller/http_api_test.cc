@@ -17,6 +17,7 @@
 #include "controller/schedule_store.h"
 #include "controller/scheduler.h"
 #include "nlohmann/json.hpp"
+#include "tests/unit/support/temp_dir.h"
 
 namespace vexbench {
 namespace {
@@ -30,24 +31,6 @@ targets:
 phases:
   - {name: closed, op: request, concurrency: 2, duration: 2s}
 )";
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("vexbench_http_api_test_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 // The scheduler's jobs never run here: the launcher only records.
 class NullLauncher : public JobLauncher {

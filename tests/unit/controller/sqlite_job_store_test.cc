@@ -10,31 +10,12 @@
 #include <vector>
 
 #include "controller/job_store.h"
+#include "tests/unit/support/temp_dir.h"
 
 namespace vexbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("vexbench_job_store_test_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-  std::string db() const { return (path_ / "vexbench.db").string(); }
-
- private:
-  fs::path path_;
-};
 
 JobStorePtr OpenOrDie(const std::string& dir) {
   absl::StatusOr<JobStorePtr> store = OpenSqliteJobStore(dir);
@@ -288,7 +269,7 @@ TEST_CASE("job store: every message kind is stored and tagged") {
   CHECK((*loaded)[4].second.body_case() == v1::AgentMessage::BODY_NOT_SET);
   store.reset();
 
-  RawDb raw(dir.db());
+  RawDb raw(dir / "vexbench.db");
   CHECK(raw.QueryText("SELECT group_concat(kind, ',') FROM "
                       "(SELECT kind FROM agent_messages ORDER BY arrival)") ==
         "interval,phase_end,done,other,other");
@@ -334,7 +315,7 @@ TEST_CASE("job store: jobs and messages survive closing and reopening the direct
 TEST_CASE("job store: the database is in WAL mode with schema version 1") {
   TempDir dir;
   JobStorePtr store = OpenOrDie(dir.path());
-  RawDb raw(dir.db());  // while the store is open
+  RawDb raw(dir / "vexbench.db");  // while the store is open
   CHECK(raw.QueryText("PRAGMA journal_mode") == "wal");
   CHECK(raw.QueryText("PRAGMA user_version") == "1");
 }
@@ -351,7 +332,7 @@ TEST_CASE("job store: an unparsable stored payload is DataLoss naming job and ar
     // Field number 0 with wire type 7: not a valid protobuf encoding of anything.
     const std::string garbage = "\x07\xff\xff";
     REQUIRE_FALSE(v1::AgentMessage().ParseFromString(garbage));
-    RawDb raw(dir.db());
+    RawDb raw(dir / "vexbench.db");
     raw.Exec("UPDATE agent_messages SET payload = x'07ffff' WHERE arrival = 2");
   }
   absl::StatusOr<std::vector<std::pair<int, v1::AgentMessage>>> loaded =
@@ -405,28 +386,28 @@ TEST_CASE("job store: a directory that cannot be created is an error naming it")
 
 TEST_CASE("job store: a database path that cannot be opened is an error naming the file") {
   TempDir dir;
-  fs::create_directories(dir.db());  // a directory where the database file should be
+  fs::create_directories(dir / "vexbench.db");  // a directory where the database file should be
   absl::StatusOr<JobStorePtr> store = OpenSqliteJobStore(dir.path());
   REQUIRE_FALSE(store.ok());
-  CHECK_THAT(std::string(store.status().message()), Catch::Contains(dir.db()));
+  CHECK_THAT(std::string(store.status().message()), Catch::Contains(dir / "vexbench.db"));
 }
 
 TEST_CASE("job store: a file that is not a database is an error naming the file") {
   TempDir dir;
-  std::ofstream(dir.db()) << std::string(4096, 'x');
+  std::ofstream(dir / "vexbench.db") << std::string(4096, 'x');
   absl::StatusOr<JobStorePtr> store = OpenSqliteJobStore(dir.path());
   REQUIRE_FALSE(store.ok());
-  CHECK_THAT(std::string(store.status().message()), Catch::Contains(dir.db()));
+  CHECK_THAT(std::string(store.status().message()), Catch::Contains(dir / "vexbench.db"));
 }
 
 TEST_CASE("job store: a database of a newer schema version is refused, naming the file") {
   TempDir dir;
   OpenOrDie(dir.path()).reset();
-  RawDb(dir.db()).Exec("PRAGMA user_version=2");
+  RawDb(dir / "vexbench.db").Exec("PRAGMA user_version=2");
   absl::StatusOr<JobStorePtr> store = OpenSqliteJobStore(dir.path());
   CHECK(store.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(store.status().message()),
-             Catch::Contains(dir.db()) && Catch::Contains("schema version 2"));
+             Catch::Contains(dir / "vexbench.db") && Catch::Contains("schema version 2"));
 }
 
 }  // namespace
